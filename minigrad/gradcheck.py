@@ -1,0 +1,146 @@
+"""Finite-difference gradient checks: the test every op passes.
+
+Central differences, ``(f(x + eps) - f(x - eps)) / (2 eps)``, have an error of
+order eps^2; in float64 with eps = 1e-6 that leaves about eight good digits,
+enough to catch any wrong derivative. Inputs are copied to float64 first,
+whatever their dtype, so a float32 model can be checked too.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+
+from .autograd import no_grad
+from .tensor import Tensor
+
+
+class GradcheckError(AssertionError):
+    """An analytic gradient disagrees with its finite-difference estimate."""
+
+
+# Outputs with at most this many elements are checked through the full
+# Jacobian (one backward pass per element); larger ones along random directions.
+_FULL_JACOBIAN_MAX = 16
+_RANDOM_DIRECTIONS = 3
+
+
+def _float64_copies(inputs: Sequence[Any]) -> list[Any]:
+    return [
+        Tensor(x.data.astype(np.float64), requires_grad=x.requires_grad, name=x.name)
+        if isinstance(x, Tensor)
+        else x
+        for x in inputs
+    ]
+
+
+def _as_list(inputs: Any) -> list[Any]:
+    return [inputs] if isinstance(inputs, Tensor) else list(inputs)
+
+
+def _evaluate(fn: Callable[..., Tensor], inputs: list[Any]) -> np.ndarray:
+    out = fn(*inputs)
+    if not isinstance(out, Tensor):
+        raise TypeError(f"gradcheck: fn must return a Tensor, got {type(out).__name__}")
+    return out.data.astype(np.float64)
+
+
+def _jacobian_columns(fn: Callable[..., Tensor], inputs: list[Any], x: Tensor, eps: float):
+    """d out / d x by central differences: one column (output-shaped) per element of x."""
+    columns = np.empty(x.data.shape + _evaluate(fn, inputs).shape)
+    with no_grad():
+        for index in np.ndindex(*x.data.shape):
+            original = x.data[index]
+            x.data[index] = original + eps
+            above = _evaluate(fn, inputs)
+            x.data[index] = original - eps
+            below = _evaluate(fn, inputs)
+            x.data[index] = original
+            columns[index] = (above - below) / (2 * eps)
+    return columns
+
+
+def numerical_grad(
+    fn: Callable[..., Tensor], inputs: Sequence[Any], eps: float = 1e-6
+) -> list[np.ndarray | None]:
+    """Finite-difference gradients of a one-element ``fn``: one array per Tensor input
+    (``None`` for inputs that are not Tensors)."""
+    xs = _float64_copies(_as_list(inputs))
+    size = _evaluate(fn, xs).size
+    if size != 1:
+        raise ValueError(f"numerical_grad: fn must return one element, it returned {size}")
+    return [
+        _jacobian_columns(fn, xs, x, eps).reshape(x.shape) if isinstance(x, Tensor) else None
+        for x in xs
+    ]
+
+
+def _directions(shape: tuple[int, ...]) -> list[np.ndarray]:
+    size = int(np.prod(shape))
+    if size <= _FULL_JACOBIAN_MAX:
+        return list(np.eye(size).reshape((size,) + shape))
+    rng = np.random.default_rng(0)
+    return [rng.standard_normal(shape) for _ in range(_RANDOM_DIRECTIONS)]
+
+
+def gradcheck(
+    fn: Callable[..., Tensor],
+    inputs: Sequence[Any],
+    eps: float = 1e-6,
+    atol: float = 1e-5,
+    rtol: float = 1e-3,
+) -> bool:
+    """Compare every analytic gradient of ``fn`` with central differences.
+
+    Inputs that are Tensors with ``requires_grad=True`` are checked. A
+    non-scalar output is checked through its full Jacobian (small outputs) or
+    along random directions. Returns ``True`` or raises ``GradcheckError``
+    naming the input, the worst element, both values and the error.
+    """
+    xs = _float64_copies(_as_list(inputs))
+    checked = [i for i, x in enumerate(xs) if isinstance(x, Tensor) and x.requires_grad]
+    if not checked:
+        raise ValueError("gradcheck: no input is a Tensor with requires_grad=True")
+    out = fn(*xs)
+    if not isinstance(out, Tensor):
+        raise TypeError(f"gradcheck: fn must return a Tensor, got {type(out).__name__}")
+    jacobians = {i: _jacobian_columns(fn, xs, xs[i], eps) for i in checked}
+    out_axes = tuple(range(-out.ndim, 0)) if out.ndim else ()
+
+    for k, direction in enumerate(_directions(out.shape)):
+        for i in checked:
+            xs[i].grad = None
+        if out.requires_grad:
+            out.backward(direction)
+        for i in checked:
+            x = xs[i]
+            analytic = np.zeros_like(x.data) if x.grad is None else x.grad
+            numeric = (
+                (jacobians[i] * direction).sum(axis=out_axes)
+                if out_axes
+                else (jacobians[i] * direction)
+            )
+            _compare(analytic, numeric, i, x, k, out.shape, atol, rtol)
+    return True
+
+
+def _compare(analytic, numeric, i, x, k, out_shape, atol, rtol) -> None:
+    if analytic.shape != x.shape:
+        raise GradcheckError(
+            f"gradcheck: input {i} has shape {x.shape} but its gradient has shape {analytic.shape}"
+        )
+    error = np.abs(analytic - numeric)
+    excess = error - (atol + rtol * np.abs(numeric))
+    excess = np.where(np.isfinite(excess), excess, np.inf)
+    if np.all(excess <= 0):
+        return
+    worst = np.unravel_index(int(np.argmax(excess)), excess.shape) if excess.ndim else ()
+    label = f"input {i}" + (f" ({x.name!r})" if x.name else "") + f" of shape {x.shape}"
+    along = f"output direction {k} of an output of shape {out_shape}" if out_shape else "output"
+    raise GradcheckError(
+        f"gradcheck: {label}, element {tuple(int(j) for j in worst)}: analytic gradient "
+        f"{analytic[worst]:.8g} but numerical {numeric[worst]:.8g} (error "
+        f"{error[worst]:.3g}, allowed {atol + rtol * abs(numeric[worst]):.3g}), along {along}"
+    )

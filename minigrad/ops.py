@@ -1,0 +1,485 @@
+"""The op registry: every primitive's forward and local derivative, side by side.
+
+Each op is declared once, as a forward function on NumPy arrays and one
+vector-Jacobian product (VJP) per input. A VJP receives the upstream gradient
+``g`` (shaped like the output), the output ``y`` and the inputs, and returns
+the gradient for its input. It may return it in the *broadcast* shape: the
+engine sums it back to the input's shape in one place (``unbroadcast``), so
+no op repeats that work.
+
+This module imports NumPy only: it reads like a table of derivatives, in the
+spirit of HIPS autograd's ``defvjp`` and PyTorch's ``derivatives.yaml``.
+
+Rules every VJP follows:
+- never modify ``g``, ``y`` or an input in place (they may be shared);
+- keep the dtype: use Python numbers (weak scalars), never NumPy float64
+  scalars, so that float32 gradients stay float32.
+"""
+
+from __future__ import annotations
+
+import builtins
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+Array = np.ndarray
+VJP = Callable[..., Array]
+
+
+@dataclass(frozen=True, eq=False)
+class Op:
+    """A registered primitive.
+
+    ``arity`` is the number of Tensor inputs, or ``None`` for ops that take
+    any number of them (``concatenate``, ``stack``); those declare a single
+    VJP that receives the input's position as the keyword ``i``.
+    """
+
+    name: str
+    forward: Callable[..., Array]
+    vjps: tuple[VJP, ...]
+    arity: int | None
+    doc: str = ""
+    # Shape errors are re-raised with this op's own explanation when given.
+    explain: Callable[..., str] | None = field(default=None, repr=False)
+
+    def vjp(self, i: int) -> VJP:
+        """The VJP for input ``i``."""
+        return self.vjps[0] if self.arity is None else self.vjps[i]
+
+
+REGISTRY: dict[str, Op] = {}
+
+
+def register_op(
+    name: str,
+    forward: Callable[..., Array],
+    vjps: tuple[VJP, ...],
+    arity: int | None = -1,
+    doc: str = "",
+    explain: Callable[..., str] | None = None,
+) -> Op:
+    """Add an op to the registry and return its record."""
+    if name in REGISTRY:
+        raise ValueError(f"an op named {name!r} is already registered")
+    if arity == -1:
+        arity = len(vjps)
+    op = Op(name, forward, tuple(vjps), arity, doc or (forward.__doc__ or "").strip(), explain)
+    REGISTRY[name] = op
+    return op
+
+
+def unregister_op(name: str) -> None:
+    del REGISTRY[name]
+
+
+def defop(name: str, *vjps: VJP, arity: int | None = -1, explain=None) -> Callable[..., Op]:
+    """Decorator form: ``@defop("exp", lambda g, y, x: g * y)`` on the forward."""
+
+    def wrap(forward: Callable[..., Array]) -> Op:
+        return register_op(name, forward, vjps, arity=arity, explain=explain)
+
+    return wrap
+
+
+def names() -> list[str]:
+    return sorted(REGISTRY)
+
+
+def get(name: str) -> Op:
+    try:
+        return REGISTRY[name]
+    except KeyError:
+        raise KeyError(f"unknown op {name!r}; known ops: {', '.join(names())}") from None
+
+
+def unbroadcast(g: Array, shape: tuple[int, ...]) -> Array:
+    """Sum ``g`` down to ``shape``: the adjoint of NumPy broadcasting.
+
+    Broadcasting copies a value along new leading axes and along axes of
+    size 1; the gradient of a copy is the sum of the copies' gradients.
+    """
+    if g.shape == shape:
+        return g
+    lead = g.ndim - len(shape)
+    if lead:
+        g = g.sum(axis=tuple(range(lead)))
+    axes = tuple(i for i, n in enumerate(shape) if n == 1 and g.shape[i] != 1)
+    if axes:
+        g = g.sum(axis=axes, keepdims=True)
+    if g.shape != shape:
+        raise RuntimeError(f"a VJP returned a gradient that does not reduce to shape {shape}")
+    return g
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def _norm_axes(axis: int | tuple[int, ...] | None, ndim: int) -> tuple[int, ...]:
+    if axis is None:
+        return tuple(range(ndim))
+    if isinstance(axis, int):
+        axis = (axis,)
+    return tuple(a % ndim if ndim else a for a in axis)
+
+
+def _expand(g: Array, x: Array, axis, keepdims: bool) -> Array:
+    """Put back the reduced axes of ``g`` so it broadcasts against ``x``."""
+    if not keepdims and x.ndim:
+        g = np.expand_dims(g, _norm_axes(axis, x.ndim))
+    return g
+
+
+def _count(x: Array, axis) -> int:
+    return math.prod(x.shape[a] for a in _norm_axes(axis, x.ndim))
+
+
+# ------------------------------------------------------ elementwise binary
+
+
+def _explain_broadcast(op: str, a: Array, b: Array, **_: Any) -> str:
+    return (
+        f"{op}: shapes {a.shape} and {b.shape} cannot be broadcast together; "
+        "trailing axes must be equal or 1"
+    )
+
+
+@defop(
+    "add",
+    lambda g, y, a, b: g,  # d(a+b)/da = 1
+    lambda g, y, a, b: g,  # d(a+b)/db = 1
+    explain=lambda a, b, **kw: _explain_broadcast("add", a, b),
+)
+def add(a, b):
+    """a + b"""
+    return a + b
+
+
+@defop(
+    "sub",
+    lambda g, y, a, b: g,  # d(a-b)/da = 1
+    lambda g, y, a, b: -g,  # d(a-b)/db = -1
+    explain=lambda a, b, **kw: _explain_broadcast("sub", a, b),
+)
+def sub(a, b):
+    """a - b"""
+    return a - b
+
+
+@defop(
+    "mul",
+    lambda g, y, a, b: g * b,  # d(ab)/da = b
+    lambda g, y, a, b: g * a,  # d(ab)/db = a
+    explain=lambda a, b, **kw: _explain_broadcast("mul", a, b),
+)
+def mul(a, b):
+    """a * b"""
+    return a * b
+
+
+@defop(
+    "div",
+    lambda g, y, a, b: g / b,  # d(a/b)/da = 1/b
+    lambda g, y, a, b: -g * y / b,  # d(a/b)/db = -a/b^2 = -y/b
+    explain=lambda a, b, **kw: _explain_broadcast("div", a, b),
+)
+def div(a, b):
+    """a / b"""
+    return a / b
+
+
+def _pow_grad_exponent(g, y, a, b):
+    # d(a^b)/db = a^b ln a, defined for a > 0; 0 elsewhere (as at a = 0, b > 0).
+    return g * y * np.log(np.where(a > 0, a, 1))
+
+
+@defop(
+    "pow",
+    lambda g, y, a, b: g * b * a ** (b - 1),  # d(a^b)/da = b a^(b-1)
+    _pow_grad_exponent,
+    explain=lambda a, b, **kw: _explain_broadcast("pow", a, b),
+)
+def pow(a, b):  # noqa: A001 - the op's name
+    """a ** b"""
+    return a**b
+
+
+def _winner_grad(g, wins, ties):
+    # The input that wins gets the gradient; at a tie each input gets half of it.
+    return np.where(ties, g * 0.5, g * wins)
+
+
+@defop(
+    "maximum",
+    lambda g, y, a, b: _winner_grad(g, a > b, a == b),
+    lambda g, y, a, b: _winner_grad(g, b > a, a == b),
+    explain=lambda a, b, **kw: _explain_broadcast("maximum", a, b),
+)
+def maximum(a, b):
+    """elementwise max(a, b)"""
+    return np.maximum(a, b)
+
+
+@defop(
+    "minimum",
+    lambda g, y, a, b: _winner_grad(g, a < b, a == b),
+    lambda g, y, a, b: _winner_grad(g, b < a, a == b),
+    explain=lambda a, b, **kw: _explain_broadcast("minimum", a, b),
+)
+def minimum(a, b):
+    """elementwise min(a, b)"""
+    return np.minimum(a, b)
+
+
+@defop(
+    "where",
+    lambda g, y, a, b, cond: g * cond,  # picks a where cond holds
+    lambda g, y, a, b, cond: g * ~cond,
+    explain=lambda a, b, cond, **kw: (
+        f"where: condition {np.shape(cond)} and values {a.shape}, {b.shape} "
+        "cannot be broadcast together"
+    ),
+)
+def where(a, b, cond):
+    """cond ? a : b (cond is a boolean array, not differentiated)"""
+    return np.where(cond, a, b)
+
+
+def _matmul_explain(a, b, **_):
+    if a.ndim == 0 or b.ndim == 0:
+        return f"matmul: shapes {a.shape} and {b.shape}: operands must have at least 1 dimension"
+    k_a = a.shape[-1]
+    k_b = b.shape[0] if b.ndim == 1 else b.shape[-2]
+    if k_a != k_b:
+        return (
+            f"matmul: shapes {a.shape} and {b.shape} are not aligned: the last axis "
+            f"of the first ({k_a}) must equal the "
+            f"{'first' if b.ndim == 1 else 'second-to-last'} axis of the second ({k_b})"
+        )
+    return f"matmul: the batch axes of {a.shape} and {b.shape} cannot be broadcast together"
+
+
+def _matmul_grad_a(g, y, a, b):
+    # d(AB)/dA applied to G is G B^T. A 1-D operand acts as a row (a) or a column
+    # (b) and its axis is dropped from the result; the engine sums batch axes away.
+    if b.ndim == 1:
+        return g[..., None] * b
+    if a.ndim == 1:
+        return (b @ g[..., None])[..., 0]
+    return g @ np.swapaxes(b, -1, -2)
+
+
+def _matmul_grad_b(g, y, a, b):
+    # d(AB)/dB applied to G is A^T G.
+    if a.ndim == 1 and b.ndim == 1:
+        return g * a
+    if a.ndim == 1:
+        return a[:, None] * g[..., None, :]
+    if b.ndim == 1:
+        return (np.swapaxes(a, -1, -2) @ g[..., None])[..., 0]
+    return np.swapaxes(a, -1, -2) @ g
+
+
+@defop("matmul", _matmul_grad_a, _matmul_grad_b, explain=_matmul_explain)
+def matmul(a, b):
+    """a @ b"""
+    return a @ b
+
+
+# ------------------------------------------------------- elementwise unary
+
+
+@defop("neg", lambda g, y, x: -g)
+def neg(x):
+    """-x"""
+    return -x
+
+
+@defop("exp", lambda g, y, x: g * y)  # d/dx e^x = e^x
+def exp(x):
+    """e^x"""
+    return np.exp(x)
+
+
+@defop("log", lambda g, y, x: g / x)  # d/dx ln x = 1/x
+def log(x):
+    """natural logarithm"""
+    return np.log(x)
+
+
+@defop("sqrt", lambda g, y, x: g / (2 * y))  # d/dx sqrt(x) = 1 / (2 sqrt(x))
+def sqrt(x):
+    """square root"""
+    return np.sqrt(x)
+
+
+# abs'(x) = sign(x); at the kink abs'(0) = 0, as np.sign(0) = 0.
+@defop("abs", lambda g, y, x: g * np.sign(x))
+def abs(x):  # noqa: A001 - the op's name
+    """|x|"""
+    return np.abs(x)
+
+
+# clip passes the gradient inside [lo, hi] *and at the bounds* (the subgradient
+# 1 at a bound, as PyTorch's clamp), and 0 strictly outside.
+@defop("clip", lambda g, y, x, lo, hi: g * ((x >= lo) & (x <= hi)))
+def clip(x, lo, hi):
+    """min(max(x, lo), hi)"""
+    return np.clip(x, lo, hi)
+
+
+def _astype_grad(g, y, x, dtype):
+    return g.astype(x.dtype, copy=False)
+
+
+@defop("astype", _astype_grad)
+def astype(x, dtype):
+    """x converted to dtype (the gradient is converted back)"""
+    return x.astype(dtype)
+
+
+# --------------------------------------------------------------- reductions
+
+
+# d/dx_i sum_j x_j = 1: every summed element receives the upstream gradient.
+@defop(
+    "sum", lambda g, y, x, axis, keepdims: np.broadcast_to(_expand(g, x, axis, keepdims), x.shape)
+)
+def sum(x, axis, keepdims):  # noqa: A001 - the op's name
+    """sum over axis"""
+    return x.sum(axis=axis, keepdims=keepdims)
+
+
+# d/dx_i (1/n) sum_j x_j = 1/n
+@defop(
+    "mean",
+    lambda g, y, x, axis, keepdims: np.broadcast_to(_expand(g, x, axis, keepdims), x.shape)
+    / _count(x, axis),
+)
+def mean(x, axis, keepdims):
+    """mean over axis"""
+    return x.mean(axis=axis, keepdims=keepdims)
+
+
+def _var_grad(g, y, x, axis, keepdims):
+    # d/dx_i (1/n) sum (x_j - m)^2 = 2 (x_i - m) / n  (the terms through m sum to 0)
+    centred = x - x.mean(axis=axis, keepdims=True)
+    return _expand(g, x, axis, keepdims) * centred * (2 / _count(x, axis))
+
+
+@defop("var", _var_grad)
+def var(x, axis, keepdims):
+    """population variance over axis"""
+    return x.var(axis=axis, keepdims=keepdims)
+
+
+def _extreme_grad(g, y, x, axis, keepdims):
+    # The gradient of a max (min) goes to the maxima; tied maxima share it evenly.
+    ties = x == _expand(y, x, axis, keepdims)
+    share = ties / ties.sum(axis=axis, keepdims=True, dtype=g.dtype)
+    return _expand(g, x, axis, keepdims) * share
+
+
+@defop("max", _extreme_grad)
+def max(x, axis, keepdims):  # noqa: A001 - the op's name
+    """max over axis"""
+    return x.max(axis=axis, keepdims=keepdims)
+
+
+@defop("min", _extreme_grad)
+def min(x, axis, keepdims):  # noqa: A001 - the op's name
+    """min over axis"""
+    return x.min(axis=axis, keepdims=keepdims)
+
+
+def _stable_logsumexp(x, axis):
+    # log sum e^x = m + log sum e^(x - m) with m = max x: no overflow for any finite x.
+    m = x.max(axis=axis, keepdims=True)
+    m = np.where(np.isfinite(m), m, 0)
+    return m + np.log(np.exp(x - m).sum(axis=axis, keepdims=True))
+
+
+@defop(
+    "logsumexp",
+    # d/dx_i log sum_j e^x_j = e^(x_i - lse) = softmax(x)_i
+    lambda g, y, x, axis, keepdims: (
+        _expand(g, x, axis, keepdims) * np.exp(x - _expand(y, x, axis, keepdims))
+    ),
+)
+def logsumexp(x, axis, keepdims):
+    """log(sum(exp(x))) over axis, computed stably"""
+    out = _stable_logsumexp(x, axis)
+    return out if keepdims else np.squeeze(out, axis=axis)
+
+
+# softmax VJP: J = diag(s) - s s^T, so J^T g = s * (g - sum(g * s)).
+@defop("softmax", lambda g, y, x, axis: y * (g - (g * y).sum(axis=axis, keepdims=True)))
+def softmax(x, axis):
+    """e^x / sum(e^x) over axis"""
+    e = np.exp(x - x.max(axis=axis, keepdims=True))
+    return e / e.sum(axis=axis, keepdims=True)
+
+
+# log_softmax VJP: d/dx_j (x_i - lse) = delta_ij - softmax_j, so g - softmax * sum(g).
+@defop("log_softmax", lambda g, y, x, axis: g - np.exp(y) * g.sum(axis=axis, keepdims=True))
+def log_softmax(x, axis):
+    """x - logsumexp(x) over axis"""
+    return x - _stable_logsumexp(x, axis)
+
+
+# ------------------------------------------------------------------- shapes
+
+
+@defop("reshape", lambda g, y, x, shape: g.reshape(x.shape))
+def reshape(x, shape):
+    """x with a new shape"""
+    return x.reshape(shape)
+
+
+@defop("transpose", lambda g, y, x, axes: g.transpose(np.argsort(axes)))
+def transpose(x, axes):
+    """axes permuted"""
+    return x.transpose(axes)
+
+
+def _is_basic_index(index) -> bool:
+    parts = index if isinstance(index, tuple) else (index,)
+    return all(p is None or p is Ellipsis or isinstance(p, (int, slice)) for p in parts)
+
+
+def _getitem_grad(g, y, x, index):
+    out = np.zeros_like(x)
+    if _is_basic_index(index):
+        out[index] = g  # each element is picked at most once
+    else:
+        np.add.at(out, index, g)  # repeated indices accumulate their gradients
+    return out
+
+
+@defop("getitem", _getitem_grad)
+def getitem(x, index):
+    """x[index], NumPy indexing"""
+    return x[index]
+
+
+def _concat_grad(g, y, *xs, axis, i):
+    start = builtins.sum(x.shape[axis] for x in xs[:i])
+    index = [slice(None)] * g.ndim
+    index[axis] = slice(start, start + xs[i].shape[axis])
+    return g[tuple(index)]
+
+
+@defop("concatenate", _concat_grad, arity=None)
+def concatenate(*xs, axis):
+    """inputs joined along an existing axis"""
+    return np.concatenate(xs, axis=axis)
+
+
+@defop("stack", lambda g, y, *xs, axis, i: np.take(g, i, axis=axis), arity=None)
+def stack(*xs, axis):
+    """inputs joined along a new axis"""
+    return np.stack(xs, axis=axis)

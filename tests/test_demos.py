@@ -1,0 +1,18 @@
+"""Each demo runs in quick mode and its lesson holds in the numbers it returns."""
+
+from demos import spiral_from_scratch
+from demos.__main__ import main as run_all
+
+
+def test_spiral_needs_the_hidden_relu_layer(tmp_path):
+    result = spiral_from_scratch.run(quick=True, seed=0, out=tmp_path)
+    assert result.numbers["linear_accuracy"] < 0.65
+    assert result.numbers["relu_accuracy"] >= 0.95
+
+
+def test_running_all_demos_writes_the_report(tmp_path):
+    results = run_all(["--quick", "--out", str(tmp_path)])
+    report = (tmp_path / "index.html").read_text()
+    for result in results:
+        assert result.title in report
+        assert (tmp_path / f"{result.name}.json").exists()

@@ -1,0 +1,240 @@
+"""Every registered op, finite-difference checked through the registry.
+
+``CASES`` names each op's test inputs. The first test fails when an op is
+registered without a case here, so no op can go unchecked. Activations are
+checked by enumerating their own registry in test_activations.py.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import numpy as np
+import pytest
+
+import minigrad as mg
+
+try:
+    import torch
+except ImportError:  # the torch comparisons skip
+    torch = None
+
+
+@dataclass
+class Case:
+    fn: Callable[..., mg.Tensor]
+    shapes: tuple[tuple[int, ...], ...]
+    torch_fn: Callable | None = None
+    # Draws inputs away from kinks and outside domains: "positive", "distinct", "nonzero".
+    domain: str = "any"
+    id: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def arrays(self, rng: np.random.Generator) -> list[np.ndarray]:
+        out = []
+        for shape in self.shapes:
+            x = rng.standard_normal(shape)
+            if self.domain == "positive":
+                x = np.abs(x) + 0.5
+            elif self.domain == "nonzero":
+                x = np.sign(x) * (np.abs(x) + 0.3)
+            out.append(x)
+        return out
+
+
+def binary(fn, torch_fn, domain="any"):
+    shapes = [((3, 4), (3, 4)), ((3, 4), (4,)), ((2, 1, 3), (4, 1)), ((), (2, 3)), ((5,), ())]
+    return [Case(fn, s, torch_fn, domain, id=f"{s[0]}-{s[1]}") for s in shapes]
+
+
+def reduction(method, torch_fn):
+    cases = []
+    for axis, keepdims in [(None, False), (0, False), (1, True), ((0, 2), False), (-1, True)]:
+        cases.append(
+            Case(
+                lambda x, a=axis, k=keepdims: getattr(x, method)(axis=a, keepdims=k),
+                ((2, 3, 4),),
+                (lambda x, a=axis, k=keepdims: torch_fn(x, a, k)) if torch_fn else None,
+                id=f"axis={axis}-keepdims={keepdims}",
+            )
+        )
+    return cases
+
+
+def _torch_reduce(name):
+    def fn(x, axis, keepdims):
+        if axis is None:
+            axis = tuple(range(x.ndim))
+        if name in ("amax", "amin"):
+            return getattr(torch, name)(x, dim=axis, keepdim=keepdims)
+        if name == "var":
+            return torch.var(x, dim=axis, keepdim=keepdims, correction=0)
+        return getattr(torch, name)(x, dim=axis, keepdim=keepdims)
+
+    return fn
+
+
+MASK = np.array([[True, False, True, False], [False, False, True, True], [True] * 4])
+
+CASES: dict[str, list[Case]] = {
+    "add": binary(lambda a, b: a + b, lambda a, b: a + b),
+    "sub": binary(lambda a, b: a - b, lambda a, b: a - b),
+    "mul": binary(lambda a, b: a * b, lambda a, b: a * b),
+    "div": binary(lambda a, b: a / b, lambda a, b: a / b, domain="nonzero"),
+    "pow": binary(lambda a, b: a**b, lambda a, b: a**b, domain="positive"),
+    "maximum": binary(mg.maximum, torch.maximum if torch else None),
+    "minimum": binary(mg.minimum, torch.minimum if torch else None),
+    "where": [
+        Case(
+            lambda a, b: mg.where(MASK, a, b),
+            ((3, 4), (4,)),
+            lambda a, b: torch.where(torch.tensor(MASK), a, b),
+        )
+    ],
+    "matmul": [
+        Case(lambda a, b: a @ b, s, lambda a, b: a @ b, id=f"{s[0]}@{s[1]}")
+        for s in [
+            ((3, 4), (4, 5)),
+            ((4,), (4, 5)),
+            ((3, 4), (4,)),
+            ((4,), (4,)),
+            ((2, 3, 4), (4, 5)),
+            ((2, 3, 4), (2, 4, 5)),
+            ((1, 3, 4), (2, 4, 2)),
+            ((4,), (2, 4, 3)),
+            ((2, 3, 4), (4,)),
+        ]
+    ],
+    "neg": [Case(lambda x: -x, ((3, 4),), lambda x: -x)],
+    "exp": [Case(lambda x: x.exp(), ((3, 4),), torch.exp if torch else None)],
+    "log": [Case(lambda x: x.log(), ((3, 4),), torch.log if torch else None, "positive")],
+    "sqrt": [Case(lambda x: x.sqrt(), ((3, 4),), torch.sqrt if torch else None, "positive")],
+    "abs": [Case(lambda x: x.abs(), ((3, 4),), torch.abs if torch else None, "nonzero")],
+    "clip": [
+        Case(lambda x: x.clip(-0.5, 0.7), ((4, 5),), lambda x: torch.clamp(x, -0.5, 0.7)),
+        Case(lambda x: x.clip(None, 0.2), ((6,),), lambda x: torch.clamp(x, max=0.2)),
+    ],
+    "astype": [Case(lambda x: x.astype(np.float64) * x, ((3,),))],
+    "sum": reduction("sum", _torch_reduce("sum") if torch else None),
+    "mean": reduction("mean", _torch_reduce("mean") if torch else None),
+    "var": reduction("var", _torch_reduce("var") if torch else None),
+    "max": reduction("max", _torch_reduce("amax") if torch else None),
+    "min": reduction("min", _torch_reduce("amin") if torch else None),
+    "logsumexp": [
+        Case(lambda x: mg.logsumexp(x), ((3, 5),), lambda x: torch.logsumexp(x, -1)),
+        Case(
+            lambda x: mg.logsumexp(x, axis=0, keepdims=True),
+            ((3, 5),),
+            lambda x: torch.logsumexp(x, 0, keepdim=True),
+        ),
+    ],
+    "softmax": [
+        Case(lambda x: mg.softmax(x), ((3, 5),), lambda x: torch.softmax(x, -1)),
+        Case(lambda x: mg.softmax(x, axis=0), ((3, 5),), lambda x: torch.softmax(x, 0)),
+    ],
+    "log_softmax": [
+        Case(lambda x: mg.log_softmax(x), ((3, 5),), lambda x: torch.log_softmax(x, -1)),
+        Case(lambda x: mg.log_softmax(x, axis=1), ((2, 3, 4),), lambda x: torch.log_softmax(x, 1)),
+    ],
+    "reshape": [
+        Case(lambda x: x.reshape(4, 3), ((3, 4),), lambda x: x.reshape(4, 3)),
+        Case(lambda x: x.flatten(), ((2, 3, 2),), lambda x: x.flatten()),
+        Case(lambda x: x.squeeze(), ((1, 3, 1),), lambda x: x.squeeze()),
+    ],
+    "transpose": [
+        Case(lambda x: x.T, ((3, 4),), lambda x: x.T),
+        Case(lambda x: x.transpose(1, 2, 0), ((2, 3, 4),), lambda x: x.permute(1, 2, 0)),
+    ],
+    "getitem": [
+        Case(lambda x: x[1:, ::2], ((3, 4),), lambda x: x[1:, ::2], id="slices"),
+        Case(lambda x: x[1], ((3, 4),), lambda x: x[1], id="int"),
+        Case(lambda x: x[None, :, 2], ((3, 4),), lambda x: x[None, :, 2], id="none"),
+        Case(
+            lambda x: x[[0, 2, 0, 0]],
+            ((3, 4),),
+            lambda x: x[[0, 2, 0, 0]],
+            id="repeated-ints",
+        ),
+        Case(
+            lambda x: x[np.array([0, 1, 1]), np.array([3, 3, 0])],
+            ((3, 4),),
+            lambda x: x[torch.tensor([0, 1, 1]), torch.tensor([3, 3, 0])],
+            id="pairs",
+        ),
+        Case(lambda x: x[MASK], ((3, 4),), lambda x: x[torch.tensor(MASK)], id="mask"),
+    ],
+    "concatenate": [
+        Case(
+            lambda a, b, c: mg.concatenate([a, b, c], axis=1),
+            ((2, 1), (2, 3), (2, 2)),
+            lambda a, b, c: torch.cat([a, b, c], dim=1),
+        )
+    ],
+    "stack": [
+        Case(
+            lambda a, b: mg.stack([a, b], axis=1),
+            ((2, 3), (2, 3)),
+            lambda a, b: torch.stack([a, b], dim=1),
+        )
+    ],
+}
+
+ALL_CASES = [
+    pytest.param(name, case, id=f"{name}-{case.id or i}")
+    for name, cases in CASES.items()
+    for i, case in enumerate(cases)
+]
+
+
+def test_every_registered_op_has_a_gradient_check_case():
+    activations = set(mg.activations.names())
+    untested = set(mg.ops.names()) - set(CASES) - activations
+    assert not untested, f"ops registered without a test case in CASES: {sorted(untested)}"
+
+
+def test_registry_is_introspectable():
+    for name in mg.ops.names():
+        op = mg.ops.get(name)
+        assert op.name == name
+        assert op.arity is None or op.arity == len(op.vjps)
+        assert callable(op.forward)
+    assert mg.ops.get("matmul").arity == 2
+    assert mg.ops.get("concatenate").arity is None
+
+
+@pytest.mark.parametrize("name, case", ALL_CASES)
+def test_op_matches_finite_differences(name, case, rng):
+    inputs = [mg.Tensor(a, requires_grad=True) for a in case.arrays(rng)]
+    out = case.fn(*inputs)
+    assert out.op is not None
+    assert mg.gradcheck(case.fn, inputs)
+
+
+@pytest.mark.parametrize("name, case", ALL_CASES)
+def test_op_keeps_float32(name, case, rng):
+    inputs = [mg.Tensor(a.astype(np.float32), requires_grad=True) for a in case.arrays(rng)]
+    if name == "astype":  # casts to float64 on purpose
+        pytest.skip("astype changes the dtype by definition")
+    out = case.fn(*inputs)
+    assert out.dtype == np.float32
+    out.backward(np.ones(out.shape, np.float32))
+    for x in inputs:
+        assert x.grad.dtype == np.float32
+
+
+@pytest.mark.skipif(torch is None, reason="PyTorch is not installed")
+@pytest.mark.parametrize("name, case", [p for p in ALL_CASES if p.values[1].torch_fn])
+def test_op_values_and_gradients_match_torch(name, case, rng):
+    arrays = case.arrays(rng)
+    inputs = [mg.Tensor(a, requires_grad=True) for a in arrays]
+    out = case.fn(*inputs)
+    t_inputs = [torch.tensor(a, requires_grad=True) for a in arrays]
+    t_out = case.torch_fn(*t_inputs)
+    np.testing.assert_allclose(out.data, t_out.detach().numpy(), rtol=1e-10, atol=1e-12)
+
+    seed = rng.standard_normal(out.shape)
+    out.backward(seed)
+    t_out.backward(torch.tensor(seed))
+    for x, tx in zip(inputs, t_inputs):
+        np.testing.assert_allclose(x.grad, tx.grad.numpy(), rtol=1e-10, atol=1e-12)
