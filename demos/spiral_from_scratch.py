@@ -32,7 +32,9 @@ def train(X, y, hidden: int, steps: int, lr: float, reg: float, seed: int, resul
     if hidden:
         W1 = mg.Tensor(0.01 * rng.standard_normal((n_in, hidden)), requires_grad=True, name="W1")
         b1 = mg.zeros(hidden, requires_grad=True, name="b1")
-        W2 = mg.Tensor(0.01 * rng.standard_normal((hidden, n_classes)), requires_grad=True, name="W2")
+        W2 = mg.Tensor(
+            0.01 * rng.standard_normal((hidden, n_classes)), requires_grad=True, name="W2"
+        )
         params = [W1, b1, W2]
     else:
         W2 = mg.Tensor(0.01 * rng.standard_normal((n_in, n_classes)), requires_grad=True, name="W")

@@ -149,6 +149,9 @@ def backward(root: Any, grad: Any = None) -> None:
     # (e.g. through `add`, whose VJP passes g on unchanged) gets its own copy, so
     # that changing one .grad in place (an optimizer, clipping) changes no other.
     held = {id(grad)}
+    # .grad is written only once the whole walk has succeeded: an error on the
+    # way (a bad hook, an anomaly) leaves every tensor as it was.
+    results = []
     for node in reversed(topological_order(root)):
         g = grads.pop(id(node))
         if node._hooks:
@@ -156,14 +159,10 @@ def backward(root: Any, grad: Any = None) -> None:
                 replaced = hook(g)
                 if replaced is not None:
                     g = _checked_hook_result(replaced, data=node.data)
+        results.append((node, g))
         op = node._op
         if op is None:
-            if node.grad is None:
-                node.grad = g if g.base is None and id(g) not in held else g.copy()
-            else:
-                node.grad = node.grad + g
             continue
-        node.grad = g
         held.add(id(g))
         parents = node.parents
         inputs = [p.data for p in parents]
@@ -185,6 +184,14 @@ def backward(root: Any, grad: Any = None) -> None:
                 check_finite(gi, f"gradient for input {i}", op.name, node._origin)
             previous = grads.get(id(parent))
             grads[id(parent)] = gi if previous is None else previous + gi
+
+    for node, g in results:
+        if node._op is not None:
+            node.grad = g  # non-leaf: this pass's gradient
+        elif node.grad is None:
+            node.grad = g if g.base is None and id(g) not in held else g.copy()
+        else:
+            node.grad = node.grad + g  # leaves accumulate across passes
 
 
 def _checked_hook_result(result: Any, data: np.ndarray) -> np.ndarray:

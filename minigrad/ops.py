@@ -357,8 +357,9 @@ def sum(x, axis, keepdims):  # noqa: A001 - the op's name
 # d/dx_i (1/n) sum_j x_j = 1/n
 @defop(
     "mean",
-    lambda g, y, x, axis, keepdims: np.broadcast_to(_expand(g, x, axis, keepdims), x.shape)
-    / _count(x, axis),
+    lambda g, y, x, axis, keepdims: (
+        np.broadcast_to(_expand(g, x, axis, keepdims), x.shape) / _count(x, axis)
+    ),
 )
 def mean(x, axis, keepdims):
     """mean over axis"""

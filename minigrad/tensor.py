@@ -314,13 +314,15 @@ class Tensor:
 
     def transpose(self, *axes: int | Sequence[int]) -> Tensor:
         """Permute the axes; with no arguments, reverse them."""
-        perm = _shape(axes) if axes else tuple(reversed(range(self.ndim)))
-        if sorted(a % self.ndim if self.ndim else a for a in perm) != list(range(self.ndim)):
+        n = self.ndim
+        perm = _shape(axes) if axes else tuple(reversed(range(n)))
+        # Range first: axis n would wrap (n % n == 0) into a false permutation.
+        if any(not -n <= a < n for a in perm) or sorted(a % n for a in perm) != list(range(n)):
             raise ValueError(
                 f"transpose: axes {perm} are not a permutation of the {self.ndim} axes "
                 f"of a tensor of shape {self.shape}"
             )
-        return apply(ops.transpose, self, axes=tuple(a % self.ndim for a in perm))
+        return apply(ops.transpose, self, axes=tuple(a % n for a in perm))
 
     @property
     def T(self) -> Tensor:
@@ -476,9 +478,9 @@ def zeros(
     requires_grad: bool = False,
     name: str | None = None,
 ) -> Tensor:
-    return Tensor(
-        np.zeros(_factory_shape(shape), dtype or _default_dtype), requires_grad, name=name
-    )
+    # dtype is passed on so that a non-float dtype is refused, not silently replaced.
+    data = np.zeros(_factory_shape(shape), dtype or _default_dtype)
+    return Tensor(data, requires_grad, dtype=dtype, name=name)
 
 
 def ones(
@@ -487,7 +489,8 @@ def ones(
     requires_grad: bool = False,
     name: str | None = None,
 ) -> Tensor:
-    return Tensor(np.ones(_factory_shape(shape), dtype or _default_dtype), requires_grad, name=name)
+    data = np.ones(_factory_shape(shape), dtype or _default_dtype)
+    return Tensor(data, requires_grad, dtype=dtype, name=name)
 
 
 def randn(
@@ -500,7 +503,7 @@ def randn(
     """Standard normal samples; ``rng`` defaults to the generator of ``manual_seed``."""
     rng = rng or default_generator()
     data = rng.standard_normal(_factory_shape(shape)).astype(dtype or _default_dtype)
-    return Tensor(data, requires_grad, name=name)
+    return Tensor(data, requires_grad, dtype=dtype, name=name)
 
 
 def arange(
@@ -513,4 +516,4 @@ def arange(
 ) -> Tensor:
     """``np.arange`` as a float tensor."""
     data = np.arange(0, start, step) if stop is None else np.arange(start, stop, step)
-    return Tensor(data.astype(dtype or _default_dtype), requires_grad, name=name)
+    return Tensor(data.astype(dtype or _default_dtype), requires_grad, dtype=dtype, name=name)

@@ -7,8 +7,9 @@ checked by enumerating their own registry in test_activations.py.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 import pytest
@@ -236,5 +237,5 @@ def test_op_values_and_gradients_match_torch(name, case, rng):
     seed = rng.standard_normal(out.shape)
     out.backward(seed)
     t_out.backward(torch.tensor(seed))
-    for x, tx in zip(inputs, t_inputs):
+    for x, tx in zip(inputs, t_inputs, strict=False):
         np.testing.assert_allclose(x.grad, tx.grad.numpy(), rtol=1e-10, atol=1e-12)
