@@ -1,6 +1,6 @@
 """minigrad: a reverse-mode autograd engine on NumPy, for learning how networks train."""
 
-from . import activations, data, ops
+from . import activations, data, diagnostics, ops
 from .activations import elu, gelu, leaky_relu, maxout, prelu, relu, sigmoid, silu, softplus, tanh
 from .autograd import AnomalyError, detect_anomaly, enable_grad, is_grad_enabled, no_grad
 from .functions import (
@@ -30,6 +30,7 @@ from .functions import (
     where,
 )
 from .gradcheck import GradcheckError, gradcheck, numerical_grad
+from .render import draw, to_dot
 from .rng import manual_seed
 from .tensor import (
     Tensor,
@@ -46,10 +47,10 @@ __version__ = "0.1.0"
 
 __all__ = [
     "AnomalyError", "GradcheckError", "Tensor", "abs", "activations", "arange", "argmax",
-    "argmin", "clip", "concatenate", "data", "detect_anomaly", "elu", "enable_grad", "exp",
+    "argmin", "clip", "concatenate", "data", "detect_anomaly", "diagnostics", "draw", "elu", "enable_grad", "exp",
     "flatten", "gelu", "get_default_dtype", "gradcheck", "is_grad_enabled", "leaky_relu", "log",
     "log_softmax", "logsumexp", "manual_seed", "max", "maximum", "maxout", "mean", "min",
     "minimum", "no_grad", "numerical_grad", "ones", "ops", "prelu", "randn", "relu", "reshape",
     "set_default_dtype", "sigmoid", "silu", "softmax", "softplus", "sqrt", "squeeze", "stack",
-    "sum", "tanh", "tensor", "transpose", "var", "where", "zeros",
+    "sum", "tanh", "tensor", "to_dot", "transpose", "var", "where", "zeros",
 ]  # fmt: skip

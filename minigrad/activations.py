@@ -130,11 +130,24 @@ def _sigmoid(x: Array) -> Array:
     return np.where(x >= 0, 1 / (1 + e), e / (1 + e))
 
 
-# d/dx sigmoid = s (1 - s): at most 1/4 (at 0), near 0 in both tails.
-builtin("sigmoid", lambda x, y: y * (1 - y))(_sigmoid)
+def _sigmoid_derivative(x: Array, y: Array) -> Array:
+    # d/dx sigmoid = s (1 - s) = e / (1 + e)^2 with e = e^-|x|: at most 1/4 (at 0),
+    # tiny but not 0 in the tails. Computing it from y would round 1 - y to exactly
+    # 0 once y rounds to 1 (|x| > 37 in float64, > 17 in float32) and call a merely
+    # saturated unit dead.
+    e = np.exp(-np.abs(x))
+    return e / (1 + e) ** 2
 
-# d/dx tanh = 1 - tanh^2: at most 1 (at 0).
-builtin("tanh", lambda x, y: 1 - y * y)(np.tanh)
+
+def _tanh_derivative(x: Array, y: Array) -> Array:
+    # d/dx tanh = 1 - tanh^2 = 4 e / (1 + e)^2 with e = e^-2|x|: at most 1 (at 0);
+    # from x rather than y for the same reason as the sigmoid's.
+    e = np.exp(-2 * np.abs(x))
+    return 4 * e / (1 + e) ** 2
+
+
+builtin("sigmoid", _sigmoid_derivative)(_sigmoid)
+builtin("tanh", _tanh_derivative)(np.tanh)
 
 
 # relu'(x) = 1 for x > 0 and 0 for x <= 0: at the kink relu'(0) = 0, as in PyTorch.
