@@ -1,6 +1,6 @@
 """minigrad: a reverse-mode autograd engine on NumPy, for learning how networks train."""
 
-from . import activations, data, diagnostics, ops
+from . import activations, data, diagnostics, nn, ops, optim
 from .activations import elu, gelu, leaky_relu, maxout, prelu, relu, sigmoid, silu, softplus, tanh
 from .autograd import AnomalyError, detect_anomaly, enable_grad, is_grad_enabled, no_grad
 from .functions import (
@@ -47,10 +47,11 @@ __version__ = "0.1.0"
 
 __all__ = [
     "AnomalyError", "GradcheckError", "Tensor", "abs", "activations", "arange", "argmax",
-    "argmin", "clip", "concatenate", "data", "detect_anomaly", "diagnostics", "draw", "elu", "enable_grad", "exp",
-    "flatten", "gelu", "get_default_dtype", "gradcheck", "is_grad_enabled", "leaky_relu", "log",
-    "log_softmax", "logsumexp", "manual_seed", "max", "maximum", "maxout", "mean", "min",
-    "minimum", "no_grad", "numerical_grad", "ones", "ops", "prelu", "randn", "relu", "reshape",
-    "set_default_dtype", "sigmoid", "silu", "softmax", "softplus", "sqrt", "squeeze", "stack",
-    "sum", "tanh", "tensor", "to_dot", "transpose", "var", "where", "zeros",
+    "argmin", "clip", "concatenate", "data", "detect_anomaly", "diagnostics", "draw", "elu",
+    "enable_grad", "exp", "flatten", "gelu", "get_default_dtype", "gradcheck", "is_grad_enabled",
+    "leaky_relu", "log", "log_softmax", "logsumexp", "manual_seed", "max", "maximum", "maxout",
+    "mean", "min", "minimum", "nn", "no_grad", "numerical_grad", "ones", "ops", "optim", "prelu",
+    "randn", "relu", "reshape", "set_default_dtype", "sigmoid", "silu", "softmax", "softplus",
+    "sqrt", "squeeze", "stack", "sum", "tanh", "tensor", "to_dot", "transpose", "var", "where",
+    "zeros",
 ]  # fmt: skip
