@@ -106,3 +106,244 @@ def activation_stats(
         inactive_units=int(inactive.sum()),
         mean_derivative=float(np.mean(np.abs(d))) if d.size else 0.0,
     )
+
+
+# ------------------------------------------------------------ parameters
+
+
+@dataclass
+class ParameterGradient:
+    """Gradient statistics of one parameter (``gradient_flow``)."""
+
+    name: str
+    mean_abs_grad: float
+    max_abs_grad: float
+    zero_fraction: float
+    health: str
+
+
+def gradient_flow(
+    model: Any, vanishing: float = VANISHING, exploding: float = EXPLODING
+) -> list[ParameterGradient]:
+    """One record per parameter, in ``named_parameters()`` order, after a backward
+    pass. A parameter that received no gradient (``grad is None``) counts as all
+    zeros: nothing flowed to it."""
+    records = []
+    for name, p in model.named_parameters():
+        grad = np.zeros_like(p.data) if p.grad is None else p.grad
+        abs_grad = np.abs(grad)
+        records.append(
+            ParameterGradient(
+                name=name,
+                mean_abs_grad=float(abs_grad.mean()) if grad.size else 0.0,
+                max_abs_grad=float(abs_grad.max()) if grad.size else 0.0,
+                zero_fraction=float(np.mean(grad == 0)) if grad.size else 1.0,
+                health=health(grad, vanishing, exploding),
+            )
+        )
+    return records
+
+
+# ----------------------------------------------------- activation modules
+
+
+def activation_modules(model: Any) -> list[tuple[str, Any]]:
+    """(name, module) of every activation module, in ``named_modules()`` order."""
+    from .nn import Activation
+
+    return [(name, m) for name, m in model.named_modules() if isinstance(m, Activation)]
+
+
+def _op_view(module: Any, x: Any, out: Any) -> tuple[str, list[np.ndarray], np.ndarray, dict]:
+    """The activation op behind one call of an activation module: its name, input
+    arrays, output and parameters. Read from the graph when one was recorded,
+    else rebuilt from the module (under ``no_grad`` the output has no parents)."""
+    if out._op is not None:
+        return out.op, [p.data for p in out.parents], out.data, out._params
+    name = module.activation.name
+    x_data = np.asarray(x)
+    if name == "maxout":
+        from .autograd import no_grad
+
+        with no_grad():
+            z = module.linear(x)
+        return name, [z.data], out.data, {"pieces": module.pieces}
+    if name == "prelu":
+        return name, [x_data, module.weight.data], out.data, {}
+    return name, [x_data], out.data, module.params
+
+
+class _Capture:
+    """Keeps the last call (input, output) of each activation module of a model,
+    by shadowing its ``forward`` on the instance; ``close`` restores them."""
+
+    def __init__(self, model: Any) -> None:
+        self.modules = activation_modules(model)
+        self.calls: dict[str, list[tuple[Any, Any]]] = {name: [] for name, _ in self.modules}
+        self.keep_all = False
+        for name, module in self.modules:
+            module.forward = self._wrap(name, module.forward)
+
+    def _wrap(self, name: str, forward: Any) -> Any:
+        def capture(x: Any, *args: Any, **kwargs: Any) -> Any:
+            out = forward(x, *args, **kwargs)
+            if self.keep_all:
+                self.calls[name].append((x, out))
+            else:
+                self.calls[name] = [(x, out)]
+            return out
+
+        return capture
+
+    def close(self) -> None:
+        for _, module in self.modules:
+            module.__dict__.pop("forward", None)
+
+
+def _units_where(model: Any, x: Any, batch_size: int | None, which: str) -> dict[str, int]:
+    from .autograd import no_grad
+
+    capture = _Capture(model)
+    capture.keep_all = True
+    try:
+        data = np.asarray(x)
+        step = len(data) if batch_size is None else batch_size
+        with no_grad():
+            for start in range(0, len(data), step):
+                model(data[start : start + step])
+    finally:
+        capture.close()
+    counts = {}
+    for name, module in capture.modules:
+        always = None
+        for x_call, out in capture.calls[name]:
+            op, inputs, output, params = _op_view(module, x_call, out)
+            if which == "dead":
+                mask = local_derivative(op, inputs, output, params) == 0
+            else:
+                mask = (output if op == "maxout" else inputs[0]) <= 0
+            units = per_unit_all(mask)
+            always = units if always is None else always & units
+        counts[name] = 0 if always is None else int(always.sum())
+    return counts
+
+
+def dead_units(model: Any, x: Any, batch_size: int | None = None) -> dict[str, int]:
+    """Per activation module, the number of units whose local derivative is 0 for
+    every example of ``x``. The model runs without recording a graph; give
+    ``batch_size`` to run a large data set in pieces (a unit must be dead in all).
+    Units of leaky ReLU, PReLU (non-zero slope), ELU and maxout are never dead."""
+    return _units_where(model, x, batch_size, "dead")
+
+
+def inactive_units(model: Any, x: Any, batch_size: int | None = None) -> dict[str, int]:
+    """Per activation module, the number of units whose input is <= 0 for every
+    example of ``x`` (for maxout: whose output is). For ReLU the same as
+    ``dead_units``; leaky ReLU and PReLU units still pass a small gradient there
+    and can recover."""
+    return _units_where(model, x, batch_size, "inactive")
+
+
+@dataclass
+class LayerStats:
+    """One activation module on one batch, after a forward and backward pass."""
+
+    name: str
+    units: int
+    saturated_fraction: float
+    dead_units: int
+    inactive_units: int
+    mean_abs_grad: float  # of the gradient arriving at the activation's input
+    max_abs_grad: float
+    health: str
+
+
+def _layer_stats(name, module, x, out, saturated, vanishing, exploding) -> LayerStats:
+    op, inputs, output, params = _op_view(module, x, out)
+    stats = activation_stats(op, inputs, output, params, saturated)
+    # The gradient at the activation's input: the op's first parent after backward.
+    grad = out.parents[0].grad if out._op is not None else None
+    grad = np.zeros(0) if grad is None else grad
+    return LayerStats(
+        name=name,
+        units=stats.units,
+        saturated_fraction=stats.saturated_fraction,
+        dead_units=stats.dead_units,
+        inactive_units=stats.inactive_units,
+        mean_abs_grad=float(np.mean(np.abs(grad))) if grad.size else float("nan"),
+        max_abs_grad=float(np.max(np.abs(grad))) if grad.size else float("nan"),
+        health=health(grad, vanishing, exploding) if grad.size else "no gradient",
+    )
+
+
+class Recorder:
+    """Collects per-layer statistics at every step of a training loop.
+
+    It keeps each activation module's last input and output (no second forward
+    pass); call ``record()`` after ``backward()``::
+
+        recorder = mg.diagnostics.Recorder(model)
+        for x, y in batches:
+            loss = F.cross_entropy(model(x), y)
+            opt.zero_grad(); loss.backward()
+            recorder.record()
+            opt.step()
+        recorder.close()
+
+    ``history`` holds, per step, the ``LayerStats`` of each activation module
+    and the ``ParameterGradient`` of each parameter; ``series(key)`` gives one
+    statistic per layer over the steps, ready to plot.
+    """
+
+    def __init__(
+        self,
+        model: Any,
+        saturated: float = SATURATED,
+        vanishing: float = VANISHING,
+        exploding: float = EXPLODING,
+    ) -> None:
+        self.model = model
+        self.thresholds = (saturated, vanishing, exploding)
+        self._capture = _Capture(model)
+        self.layers: list[dict[str, LayerStats]] = []
+        self.parameters: list[list[ParameterGradient]] = []
+
+    def record(self) -> dict[str, LayerStats]:
+        saturated, vanishing, exploding = self.thresholds
+        step = {}
+        for name, module in self._capture.modules:
+            calls = self._capture.calls[name]
+            if calls:
+                x, out = calls[-1]
+                step[name] = _layer_stats(name, module, x, out, *self.thresholds)
+        self.layers.append(step)
+        self.parameters.append(gradient_flow(self.model, vanishing, exploding))
+        return step
+
+    def series(self, key: str) -> dict[str, np.ndarray]:
+        """``{activation module name: values over steps}`` of a ``LayerStats`` field."""
+        if key not in LayerStats.__dataclass_fields__:
+            raise KeyError(f"series: unknown statistic {key!r}; use a LayerStats field")
+        names = [name for name, _ in self._capture.modules]
+        return {n: np.array([getattr(s[n], key) for s in self.layers if n in s]) for n in names}
+
+    def parameter_series(self, key: str) -> dict[str, np.ndarray]:
+        """``{parameter name: values over steps}`` of a ``ParameterGradient`` field."""
+        if key not in ParameterGradient.__dataclass_fields__:
+            raise KeyError(f"parameter_series: unknown statistic {key!r}")
+        values: dict[str, list] = {}
+        for step in self.parameters:
+            for record in step:
+                values.setdefault(record.name, []).append(getattr(record, key))
+        return {name: np.array(v) for name, v in values.items()}
+
+    def close(self) -> None:
+        """Stop recording: the model's modules run as before."""
+        self._capture.close()
+        self._capture.calls = {name: [] for name in self._capture.calls}
+
+    def __enter__(self) -> Recorder:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()

@@ -240,5 +240,5 @@ def _module_groups(root: Any, model: Any) -> dict[int, str]:
     """Tensor id -> dotted name of the innermost module call that produced it."""
     from .nn.module import module_calls
 
-    names = {id(m): name or type(m).__name__ for name, m in model.named_modules()}
+    names = {id(m): f"{name} ({type(m).__name__})" for name, m in model.named_modules() if name}
     return module_calls.assign(root, names)

@@ -137,3 +137,38 @@ def test_draw_renders_svg(tmp_path):
     svg = open(path).read()
     assert svg.lstrip().startswith("<?xml") and "<svg" in svg
     assert "W1" in svg
+
+
+def _mlp_loss():
+    net = mg.nn.MLP([3, 4, 4, 2], rng=np.random.default_rng(0))
+    x = mg.Tensor(np.random.default_rng(1).standard_normal((8, 3)), name="x")
+    loss = mg.nn.functional.cross_entropy(net(x), np.zeros(8, dtype=int))
+    return net, loss
+
+
+def test_model_parameters_are_labelled_with_their_dotted_names():
+    net, loss = _mlp_loss()
+    loss.backward()
+    dot = mg.to_dot(loss, model=net)
+    for name, _ in net.named_parameters():
+        assert f'label="{name}\n' in dot
+    assert 'label="loss\n' in dot and 'label="x\n' in dot
+
+
+def test_layer_view_has_one_cluster_per_module():
+    net, loss = _mlp_loss()
+    dot = mg.to_dot(loss, model=net, group_by="module", legend=False)
+    labels = re.findall(r"subgraph cluster_\d+ \{[^}]*?label=\"([^\"]+)\"", dot)
+    expected = [
+        f"layers.{i} ({kind})" for i, kind in enumerate("Linear ReLU Linear ReLU Linear".split())
+    ]
+    assert sorted(labels) == expected
+    # the weights sit inside their layer's cluster
+    cluster = dot[dot.index('label="layers.0 (Linear)"') :]
+    assert 'label="layers.0.weight' in cluster[: cluster.index("}")]
+
+
+def test_layer_view_needs_the_model():
+    _, loss = _mlp_loss()
+    with pytest.raises(ValueError, match="model"):
+        mg.to_dot(loss, group_by="module")
