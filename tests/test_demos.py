@@ -1,6 +1,6 @@
 """Each demo runs in quick mode and its lesson holds in the numbers it returns."""
 
-from demos import spiral_from_scratch
+from demos import digits_mlp, spiral_from_scratch
 from demos.__main__ import main as run_all
 
 
@@ -16,3 +16,9 @@ def test_running_all_demos_writes_the_report(tmp_path):
     for result in results:
         assert result.title in report
         assert (tmp_path / f"{result.name}.json").exists()
+
+
+def test_digits_mlp_learns_the_digits(tmp_path):
+    result = digits_mlp.run(quick=True, seed=0, out=tmp_path)
+    assert result.numbers["test_accuracy"] >= 0.95
+    assert result.numbers["train_accuracy"] >= result.numbers["test_accuracy"] - 0.02

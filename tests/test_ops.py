@@ -15,11 +15,13 @@ import numpy as np
 import pytest
 
 import minigrad as mg
+from minigrad import conv  # registers conv2d, max_pool2d and avg_pool2d
 
 try:
     import torch
+    import torch.nn.functional as TF
 except ImportError:  # the torch comparisons skip
-    torch = None
+    torch = TF = None
 
 
 @dataclass
@@ -74,6 +76,27 @@ def _torch_reduce(name):
         return getattr(torch, name)(x, dim=axis, keepdim=keepdims)
 
     return fn
+
+
+def conv_case(x_shape, w_shape, stride, padding, bias=False):
+    """conv2d of x and w (and a bias b when asked), with the same call in PyTorch."""
+    params = {"stride": stride, "padding": padding}
+    shapes = (x_shape, w_shape) + (((w_shape[0],),) if bias else ())
+    return Case(
+        lambda *xw: conv.conv2d(*xw, **params),
+        shapes,
+        lambda *xw: TF.conv2d(*xw, **params),
+        id=f"x{x_shape}-w{w_shape}-stride={stride}-padding={padding}-bias={bias}",
+    )
+
+
+def pool_case(name, kernel_size, stride=None, x_shape=(2, 3, 7, 5)):
+    return Case(
+        lambda x: getattr(conv, name)(x, kernel_size, stride),
+        (x_shape,),
+        lambda x: getattr(TF, name)(x, kernel_size, stride),
+        id=f"x{x_shape}-kernel={kernel_size}-stride={stride}",
+    )
 
 
 MASK = np.array([[True, False, True, False], [False, False, True, True], [True] * 4])
@@ -178,6 +201,25 @@ CASES: dict[str, list[Case]] = {
             ((2, 3), (2, 3)),
             lambda a, b: torch.stack([a, b], dim=1),
         )
+    ],
+    # Odd sizes (H=7, W=5) and a batch of 2, so that an off-by-one in the
+    # windows or a mixed-up axis shows; kept small, as gradcheck perturbs every element.
+    "conv2d": [
+        conv_case((2, 3, 7, 5), (4, 3, 3, 3), stride=1, padding=0, bias=True),
+        conv_case((2, 3, 7, 5), (4, 3, 3, 3), stride=2, padding=1),
+        conv_case((2, 2, 7, 5), (3, 2, 3, 2), stride=2, padding=0),
+        conv_case((2, 2, 7, 5), (3, 2, 2, 3), stride=(2, 1), padding=(0, 1), bias=True),
+        conv_case((3, 2, 5, 4), (2, 2, 1, 1), stride=1, padding=1),
+    ],
+    "max_pool2d": [
+        pool_case("max_pool2d", 2),  # side by side; the last row is dropped (7 // 2)
+        pool_case("max_pool2d", 3, stride=1),  # overlapping windows
+        pool_case("max_pool2d", (3, 2), stride=(2, 1)),
+    ],
+    "avg_pool2d": [
+        pool_case("avg_pool2d", 2),
+        pool_case("avg_pool2d", 3, stride=1),
+        pool_case("avg_pool2d", (3, 2), stride=(2, 1)),
     ],
 }
 
