@@ -363,3 +363,63 @@ def test_the_op_explains_bad_shapes_when_applied_directly():
     x, w = mg.zeros(2, 3, 7, 5), mg.zeros(4, 2, 3, 3)
     with pytest.raises(ValueError, match=r"^conv2d: x of shape \(2, 3, 7, 5\) has 3 channels"):
         apply(mg.ops.get("conv2d"), x, w, stride=(1, 1), padding=(0, 0))
+
+
+# ------------------------------------------------------------------ layers
+
+
+def test_conv2d_layer_has_pytorch_shapes_and_names():
+    layer = mg.nn.Conv2d(3, 8, 3, stride=2, padding=1, rng=np.random.default_rng(0))
+    assert layer.weight.shape == (8, 3, 3, 3) and layer.bias.shape == (8,)
+    assert [n for n, _ in layer.named_parameters()] == ["weight", "bias"]
+    assert layer(np.zeros((2, 3, 9, 9))).shape == (2, 8, 5, 5)
+    assert "Conv2d(3, 8, kernel_size=(3, 3), stride=(2, 2), padding=(1, 1)" in repr(layer)
+
+
+def test_conv2d_layer_he_init_uses_the_kernel_fan_in():
+    layer = mg.nn.Conv2d(16, 64, 5, rng=np.random.default_rng(0))
+    fan_in = 16 * 5 * 5
+    assert layer.weight.data.std() == pytest.approx(np.sqrt(2 / fan_in), rel=0.05)
+
+
+def test_conv2d_layer_equals_the_function():
+    rng = np.random.default_rng(0)
+    layer = mg.nn.Conv2d(2, 3, (2, 3), padding=(1, 0), rng=rng)
+    layer.bias.data[:] = rng.standard_normal(3)
+    x = rng.standard_normal((2, 2, 5, 6))
+    expected = mg.conv2d(x, layer.weight, layer.bias, padding=(1, 0))
+    np.testing.assert_array_equal(layer(x).data, expected.data)
+
+
+def test_pooling_layers_and_flatten():
+    x = mg.Tensor(np.arange(32.0).reshape(1, 2, 4, 4))
+    np.testing.assert_array_equal(mg.nn.MaxPool2d(2)(x).data, mg.max_pool2d(x, 2).data)
+    np.testing.assert_array_equal(mg.nn.AvgPool2d(2, 1)(x).data, mg.avg_pool2d(x, 2, 1).data)
+    assert mg.nn.Flatten()(x).shape == (1, 32)
+
+
+def test_small_convnet_trains_end_to_end_with_gradients_for_every_parameter():
+    rng = np.random.default_rng(0)
+    net = mg.nn.Sequential(
+        mg.nn.Conv2d(1, 4, 3, padding=1, rng=rng),
+        mg.nn.ReLU(),
+        mg.nn.MaxPool2d(2),
+        mg.nn.Flatten(),
+        mg.nn.Linear(4 * 3 * 3, 2, rng=rng),
+    )
+    x, y = rng.standard_normal((6, 1, 6, 6)), np.array([0, 1, 0, 1, 1, 0])
+    loss = mg.nn.functional.cross_entropy(net(x), y)
+    loss.backward()
+    assert all(p.grad is not None and p.grad.shape == p.shape for p in net.parameters())
+    assert mg.gradcheck(
+        lambda w: mg.nn.functional.cross_entropy(mg.conv2d(x, w, padding=1).max(axis=(2, 3)), y),
+        [mg.Tensor(rng.standard_normal((2, 1, 3, 3)), requires_grad=True)],
+    )
+
+
+def test_dead_units_of_a_conv_layer_are_its_channels():
+    rng = np.random.default_rng(0)
+    net = mg.nn.Sequential(mg.nn.Conv2d(1, 4, 3, rng=rng), mg.nn.ReLU())
+    net[0].bias.data[:] = [-100.0, 0.5, -100.0, 0.5]
+    x = rng.uniform(-1, 1, (5, 1, 6, 6))
+    assert mg.diagnostics.dead_units(net, x) == {"1": 2}

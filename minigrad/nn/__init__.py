@@ -3,11 +3,12 @@
 ``Module`` (module.py) finds parameters by walking attributes; layers.py holds
 ``Linear``, ``Sequential``, ``MLP`` and the activation modules; init.py the
 weight initialisations; functional.py (also ``nn.F``) the losses; utils.py
-gradient clipping.
+gradient clipping; conv.py the convolution and pooling layers.
 """
 
 from . import functional, init, utils
 from . import functional as F
+from .conv import AvgPool2d, Conv2d, Flatten, MaxPool2d
 from .layers import (
     MLP,
     Activation,
@@ -25,9 +26,13 @@ from .module import Module
 __all__ = [
     "MLP",
     "Activation",
+    "AvgPool2d",
+    "Conv2d",
     "F",
+    "Flatten",
     "LeakyReLU",
     "Linear",
+    "MaxPool2d",
     "Maxout",
     "Module",
     "PReLU",
