@@ -1,49 +1,56 @@
-"""Run every demo and write the report: ``python -m demos [--quick] [--seed N] [--out DIR]``."""
+"""Run every demo and write the report: ``python -m demos [--quick] [--seed N] [--out DIR]``.
+
+Demos are independent, so they run in parallel processes (``--jobs``, by
+default one per core); each writes its figures and a JSON record into the
+output folder, and the report is assembled from those.
+"""
 
 from __future__ import annotations
 
-import html
+import argparse
 import importlib
+import os
 import time
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
 
 from demos import DEMOS
-from demos.common import Result, parse_args
+from demos.common import DEFAULT_OUT, Result, setup_matplotlib
+from demos.report import write_report
 
 
-def write_report(results: list[Result], out, seconds: float) -> None:
-    parts = [
-        "<!doctype html><meta charset='utf-8'><title>minigrad demos</title>",
-        "<style>body{font-family:sans-serif;max-width:60em;margin:2em auto;line-height:1.4}"
-        "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.2em .6em}"
-        "blockquote{border-left:4px solid #0072B2;margin:0;padding-left:1em}</style>",
-        "<h1>minigrad: what the demos measured</h1>",
-        f"<p>{len(results)} demos, {seconds:.1f} s in all.</p>",
-    ]
-    for r in results:
-        parts.append(f"<h2 id='{r.name}'>{html.escape(r.title)}</h2>")
-        parts.append(f"<p><b>Claim.</b></p><blockquote>{html.escape(r.claim)}</blockquote>")
-        parts.append("<p><b>Measured here.</b></p><table>")
-        for key, value in r.numbers.items():
-            shown = f"{value:.4g}" if isinstance(value, float) else html.escape(str(value))
-            parts.append(f"<tr><th>{html.escape(key)}</th><td>{shown}</td></tr>")
-        parts.append("</table>")
-        parts += [f"<p>{html.escape(note)}</p>" for note in r.notes]
-        parts += [f"<p><img src='{html.escape(f)}' style='max-width:100%'></p>" for f in r.figures]
-    (out / "index.html").write_text("\n".join(parts), encoding="utf-8")
+def run_one(name: str, quick: bool, seed: int, out: Path) -> Result:
+    setup_matplotlib()
+    module = importlib.import_module(f"demos.{name}")
+    print(f"\n== {module.TITLE}")
+    start = time.perf_counter()
+    result = module.run(quick=quick, seed=seed, out=out)
+    result.seconds = time.perf_counter() - start
+    result.save()
+    return result
 
 
 def main(argv: list[str] | None = None) -> list[Result]:
-    args = parse_args(__doc__.splitlines()[0], argv)
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="small sizes, for tests")
+    parser.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="output folder")
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="processes")
+    parser.add_argument("--only", nargs="*", choices=DEMOS, help="run only these demos")
+    args = parser.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
+    names = args.only or DEMOS
+
     start = time.perf_counter()
-    results = []
-    for name in DEMOS:
-        module = importlib.import_module(f"demos.{name}")
-        result = module.run(quick=args.quick, seed=args.seed, out=args.out)
-        result.save(args.out)
-        results.append(result)
-    write_report(results, args.out, time.perf_counter() - start)
-    print(f"report: {args.out / 'index.html'}")
+    if args.jobs > 1 and len(names) > 1:
+        with ProcessPoolExecutor(max_workers=args.jobs) as pool:
+            futures = [pool.submit(run_one, n, args.quick, args.seed, args.out) for n in names]
+            results = [f.result() for f in futures]
+    else:
+        results = [run_one(n, args.quick, args.seed, args.out) for n in names]
+    seconds = time.perf_counter() - start
+    report = write_report(results, args.out, seconds, args.quick)
+    print(f"\n{len(results)} demos in {seconds:.0f} s. Open the report: {report.resolve()}")
     return results
 
 

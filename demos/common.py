@@ -1,11 +1,19 @@
-"""What every demo shares: command-line options, progress bars, the results record."""
+"""What every demo shares: options, progress bars, figures, graph renders, the result record.
+
+A demo module defines ``TITLE``, ``CLAIM`` (the lesson as the literature
+states it, with its source) and ``run(quick, seed, out) -> Result``. The
+``Result`` holds the numbers the demo measured (its test asserts on them),
+the figures and graph renders it wrote, and notes that compare the
+measurement with the claim; the report is built from it.
+"""
 
 from __future__ import annotations
 
 import argparse
 import json
+import shutil
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -21,19 +29,69 @@ class Result:
     name: str
     title: str
     claim: str
+    out: Path = DEFAULT_OUT
     numbers: dict[str, Any] = field(default_factory=dict)
-    figures: list[str] = field(default_factory=list)
+    figures: list[tuple[str, str]] = field(default_factory=list)  # (file, caption)
+    graphs: list[tuple[str, str]] = field(default_factory=list)  # (file, caption)
     notes: list[str] = field(default_factory=list)
+    seconds: float = 0.0
 
     def report(self, key: str, value: Any, text: str | None = None) -> Any:
-        """Record a measured number and print it."""
+        """Record a measured number (or small table) and print it."""
         self.numbers[key] = value
-        shown = f"{value:.4g}" if isinstance(value, float) else str(value)
-        print(f"  {text or key}: {shown}")
+        print(f"  {text or key}: {format_value(value)}")
         return value
 
-    def save(self, out: Path) -> None:
-        (out / f"{self.name}.json").write_text(json.dumps(self.__dict__, indent=2, default=str))
+    def note(self, text: str) -> None:
+        """A sentence for the report: what the measurement says about the claim."""
+        self.notes.append(text)
+        print(f"  note: {text}")
+
+    def figure(self, fig: Any, filename: str, caption: str) -> Path:
+        """Save a matplotlib figure as PNG next to the report and close it."""
+        import matplotlib.pyplot as plt
+
+        path = self.out / filename
+        fig.savefig(path, dpi=110, bbox_inches="tight")
+        plt.close(fig)
+        self.figures.append((filename, caption))
+        print(f"  figure: {path}")
+        return path
+
+    def graph(self, digraph: Any, stem: str, caption: str) -> Path:
+        """Save a computation-graph render: SVG when Graphviz's ``dot`` is
+        installed, the DOT text otherwise."""
+        if shutil.which("dot"):
+            path = Path(digraph.render(self.out / stem, format="svg", cleanup=True))
+        else:
+            path = self.out / f"{stem}.dot"
+            path.write_text(digraph.source, encoding="utf-8")
+        self.graphs.append((path.name, caption))
+        print(f"  graph: {path}")
+        return path
+
+    def save(self) -> Path:
+        path = self.out / f"{self.name}.json"
+        record = asdict(self)
+        record["out"] = str(self.out)
+        path.write_text(json.dumps(record, indent=2, default=_json_default), encoding="utf-8")
+        return path
+
+
+def _json_default(value: Any) -> Any:
+    if hasattr(value, "tolist"):
+        return value.tolist()
+    return str(value)
+
+
+def format_value(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    if isinstance(value, dict):
+        return ", ".join(f"{k}: {format_value(v)}" for k, v in value.items())
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(format_value(v) for v in value) + "]"
+    return str(value)
 
 
 def progress(items: Iterable[T], desc: str, total: int | None = None) -> Iterator[T]:
@@ -43,6 +101,13 @@ def progress(items: Iterable[T], desc: str, total: int | None = None) -> Iterato
     except ImportError:
         return iter(items)
     return iter(tqdm(items, desc=desc, total=total, leave=False, mininterval=0.5))
+
+
+def setup_matplotlib() -> None:
+    """Draw without a screen (figures go to files)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
 
 
 def parse_args(description: str, argv: list[str] | None = None) -> argparse.Namespace:
@@ -57,6 +122,8 @@ def main_for(run: Callable[..., Result], description: str, argv: list[str] | Non
     """The body of a demo's ``python -m demos.NAME``."""
     args = parse_args(description, argv)
     args.out.mkdir(parents=True, exist_ok=True)
+    setup_matplotlib()
     result = run(quick=args.quick, seed=args.seed, out=args.out)
-    result.save(args.out)
+    result.save()
+    print(f"results: {args.out / (result.name + '.json')}")
     return result

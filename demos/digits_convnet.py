@@ -43,7 +43,7 @@ def images(X: np.ndarray) -> np.ndarray:
 
 
 def run(quick: bool = False, seed: int = 0, out: Path = Path("demo-output")) -> Result:
-    result = Result("digits_convnet", TITLE, CLAIM)
+    result = Result("digits_convnet", TITLE, CLAIM, out)
     mg.manual_seed(seed)
     X_train, y_train, X_test, y_test = mg.data.digits(seed=seed)
     X_train, X_test = images(X_train), images(X_test)

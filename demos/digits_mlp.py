@@ -27,7 +27,7 @@ CLAIM = (
 
 
 def run(quick: bool = False, seed: int = 0, out: Path = Path("demo-output")) -> Result:
-    result = Result("digits_mlp", TITLE, CLAIM)
+    result = Result("digits_mlp", TITLE, CLAIM, out)
     mg.manual_seed(seed)
     X_train, y_train, X_test, y_test = mg.data.digits(seed=seed)
     model = mg.nn.MLP([64, 256, 128, 10])

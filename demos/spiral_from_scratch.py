@@ -62,7 +62,7 @@ def train(X, y, hidden: int, steps: int, lr: float, reg: float, seed: int, resul
 
 
 def run(quick: bool = False, seed: int = 0, out: Path = Path("demo-output")) -> Result:
-    result = Result("spiral_from_scratch", TITLE, CLAIM)
+    result = Result("spiral_from_scratch", TITLE, CLAIM, out)
     X, y = mg.data.spiral(100, 3, seed=seed)
     steps = 2000 if quick else 10000
     print(f"{TITLE} ({len(X)} points, {steps} full-batch steps)")

@@ -13,7 +13,7 @@ def test_spiral_needs_the_hidden_relu_layer(tmp_path):
 def test_running_the_demos_writes_the_report(tmp_path, monkeypatch):
     # every demo's own test runs it; here one demo is enough to check the report
     monkeypatch.setattr(demos_main, "DEMOS", ["spiral_from_scratch"])
-    results = demos_main.main(["--quick", "--out", str(tmp_path)])
+    results = demos_main.main(["--quick", "--jobs", "1", "--out", str(tmp_path)])
     assert len(results) == 1
     report = (tmp_path / "index.html").read_text()
     for result in results:
