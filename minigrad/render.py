@@ -119,16 +119,19 @@ def draw(
 ) -> Any:
     """A ``graphviz.Digraph`` of the graph that produced ``root``.
 
-    ``model`` (a Module) names parameters by their dotted path;
-    ``group_by="module"`` draws each module call's nodes in one cluster (the
-    layer view); ``max_nodes`` caps the drawing and says what it left out.
+    ``model`` (a Module) names parameters by their dotted path. Large graphs
+    stay readable with a layer view: ``group_by="module"`` draws each module
+    call's nodes inside one cluster; ``group_by="layer"`` draws each module
+    call as one box that summarises it (its output, its parameters' gradients,
+    what its activation did). ``max_nodes`` caps the drawing and says what it
+    left out. Thresholds of the health classes are parameters.
     """
     import graphviz
 
-    if group_by not in (None, "module"):
-        raise ValueError(f"draw: group_by must be None or 'module', got {group_by!r}")
-    if group_by == "module" and model is None:
-        raise ValueError("draw: group_by='module' needs the model")
+    if group_by not in (None, "module", "layer"):
+        raise ValueError(f"draw: group_by must be None, 'module' or 'layer', got {group_by!r}")
+    if group_by is not None and model is None:
+        raise ValueError(f"draw: group_by={group_by!r} needs the model, to find its modules")
 
     dot = graphviz.Digraph("minigrad")
     dot.attr(rankdir=rankdir, fontname="Helvetica", fontsize="11")
@@ -137,13 +140,21 @@ def draw(
     dot.attr("node", fontname="Helvetica", fontsize="10")
     dot.attr("edge", arrowsize="0.6")
 
+    def health_of(grad: np.ndarray) -> str:
+        return diagnostics.health(grad, vanishing, exploding)
+
     nodes, omitted = collect(root, max_nodes)
     names = _param_names(model)
-    groups = _module_groups(root, model) if group_by == "module" else {}
+    groups = _module_groups(root, model) if group_by else {}
+    ids = {id(t): f"t{i}" for i, t in enumerate(nodes)}  # stable ids: same graph, same text
+    if group_by == "layer":
+        boxes = _draw_layer_boxes(dot, nodes, groups, names, health_of, saturated)
+        # every tensor of a module call is drawn as that call's box
+        ids.update({id(t): boxes[groups[id(t)]] for t in nodes if id(t) in groups})
     clusters: dict[str, Any] = {}
 
     def target(t: Any) -> Any:
-        group = groups.get(id(t))
+        group = groups.get(id(t)) if group_by == "module" else None
         if group is None:
             return dot
         if group not in clusters:
@@ -151,53 +162,30 @@ def draw(
             clusters[group].attr(label=group, style="rounded", color="#999999")
         return clusters[group]
 
-    def health_of(grad):
-        return diagnostics.health(grad, vanishing, exploding)
-
-    ids = {id(t): f"t{i}" for i, t in enumerate(nodes)}  # stable ids: same graph, same text
-    for t in nodes:
-        tid = ids[id(t)]
-        if t.is_leaf and t.size == 1 and not t.requires_grad and not t.name:
-            # constants such as the 2 in `x * 2`: just the number
-            target(t).node(tid, f"{t.data.item():.4g}", shape="plaintext")
-            continue
-        lines = [_label(t, root, names), f"{tuple(t.shape)}", _value_summary(t.data)]
-        style = ["filled", "rounded"]
-        border, fill = NO_GRAD
-        if t.grad is not None:
-            state = health_of(t.grad)
-            border, fill = COLOURS[state]
-            lines.append(_grad_summary(t.grad))
-            lines.append(state)
-            if state == "dead":
-                style.append("dashed")
-        label = "\n".join(line for line in lines if line)
-        target(t).node(tid, label, shape="box", style=",".join(style), color=border,
-                       fillcolor=fill, penwidth="1.5")  # fmt: skip
+    edges = set()
+    for i, t in enumerate(nodes):
+        in_box = group_by == "layer" and id(t) in groups
+        if not in_box:
+            _draw_tensor(target(t), ids[id(t)], t, _label(t, root, names), health_of)
         if t.is_leaf:
             continue
-        oid = "o" + tid[1:]
-        op_lines = [t.op]
-        stats = diagnostics.activation_stats(
-            t.op, [p.data for p in t.parents], t.data, t._params, saturated
-        )
-        op_border = "#555555"
-        if stats is not None:
-            op_lines.append(f"saturated {stats.saturated_fraction:.0%}")
-            op_lines.append(f"dead {stats.dead_units}/{stats.units} units")
-            if stats.dead_units:
-                op_border = COLOURS["dead"][0]
-        target(t).node(oid, "\n".join(op_lines), shape="ellipse", style="filled",
-                       fillcolor="#f2f2f2", color=op_border)  # fmt: skip
-        dot.edge(oid, tid, penwidth=_penwidth(t.grad), color=_edge_colour(t.grad, health_of))
+        oid = ids[id(t)] if in_box else f"o{i}"
+        if not in_box:
+            _draw_op(target(t), oid, t, saturated)
+            dot.edge(
+                oid, ids[id(t)], penwidth=_penwidth(t.grad), color=_edge_colour(t.grad, health_of)
+            )
         for parent in t.parents:
-            if id(parent) in ids:
-                dot.edge(
-                    ids[id(parent)],
-                    oid,
-                    penwidth=_penwidth(parent.grad),
-                    color=_edge_colour(parent.grad, health_of),
-                )
+            source = ids.get(id(parent))
+            if source is None or source == oid or (source, oid) in edges:
+                continue  # not drawn, inside the same box, or already drawn
+            edges.add((source, oid))
+            dot.edge(
+                source,
+                oid,
+                penwidth=_penwidth(parent.grad),
+                color=_edge_colour(parent.grad, health_of),
+            )
     for cluster in clusters.values():
         dot.subgraph(cluster)
     if omitted:
@@ -210,6 +198,106 @@ def draw(
     if legend:
         _add_legend(dot)
     return dot
+
+
+def _draw_tensor(graph: Any, node_id: str, t: Any, label: str, health_of: Any) -> None:
+    if t.is_leaf and t.size == 1 and not t.requires_grad and not t.name:
+        # constants such as the 2 in `x * 2`: just the number
+        graph.node(node_id, f"{t.data.item():.4g}", shape="plaintext")
+        return
+    lines = [label, f"{tuple(t.shape)}", _value_summary(t.data)]
+    style = ["filled", "rounded"]
+    border, fill = NO_GRAD
+    if t.grad is not None:
+        state = health_of(t.grad)
+        border, fill = COLOURS[state]
+        lines += [_grad_summary(t.grad), state]
+        if state == "dead":
+            style.append("dashed")
+    graph.node(
+        node_id,
+        "\n".join(line for line in lines if line),
+        shape="box",
+        style=",".join(style),
+        color=border,
+        fillcolor=fill,
+        penwidth="1.5",
+    )
+
+
+def _activation_lines(t: Any, saturated: float) -> tuple[list[str], int]:
+    """What an activation's local derivative did on this batch, and its number of
+    dead units (nothing for other ops)."""
+    stats = diagnostics.activation_stats(
+        t.op, [p.data for p in t.parents], t.data, t._params, saturated
+    )
+    if stats is None:
+        return [], 0
+    lines = [
+        f"saturated (f' < {saturated:g}) {stats.saturated_fraction:.0%}",
+        f"dead {stats.dead_units}/{stats.units} units",
+    ]
+    return lines, stats.dead_units
+
+
+def _draw_op(graph: Any, node_id: str, t: Any, saturated: float) -> None:
+    lines, dead = _activation_lines(t, saturated)
+    graph.node(
+        node_id,
+        "\n".join([t.op, *lines]),
+        shape="ellipse",
+        style="filled",
+        fillcolor="#f2f2f2",
+        color=COLOURS["dead"][0] if dead else "#555555",
+    )
+
+
+def _draw_layer_boxes(dot, nodes, groups, names, health_of, saturated) -> dict[str, str]:
+    """One box per module call: its output, its parameters' gradient health and
+    what its activation did. Coloured by the worst health among its parameters'
+    gradients, or, for a module without parameters, the gradient at its input."""
+    members: dict[str, list[Any]] = {}
+    for t in nodes:
+        if id(t) in groups:
+            members.setdefault(groups[id(t)], []).append(t)
+    order = ["dead", "exploding", "vanishing", "flowing"]
+    boxes = {}
+    for k, (group, tensors) in enumerate(members.items()):
+        output = tensors[0]  # collect() lists nearest to the root first
+        lines = [group, f"out {tuple(output.shape)}: {_value_summary(output.data)}"]
+        states = []
+        for t in tensors:
+            if id(t) in names and t.grad is not None:
+                state = health_of(t.grad)
+                states.append(state)
+                mean_abs = float(np.mean(np.abs(t.grad)))
+                lines.append(f"{names[id(t)]}: mean|g| {_fmt(mean_abs)} {state}")
+            if not t.is_leaf:
+                lines += _activation_lines(t, saturated)[0]
+        if not states:  # no parameters: the gradient its input receives
+            inside = {id(t) for t in tensors}
+            inputs = [p for t in tensors for p in t.parents if id(p) not in inside]
+            grads = [p.grad for p in inputs if p.grad is not None]
+            if grads:
+                states.append(health_of(grads[0]))
+                lines.append(f"grad at input: mean|g| {_fmt(float(np.mean(np.abs(grads[0]))))}")
+        state = min(states, key=order.index) if states else None
+        border, fill = COLOURS[state] if state else NO_GRAD
+        if state:
+            lines.append(state)
+        style = "filled,rounded" + (",dashed" if state == "dead" else "")
+        box = f"m{k}"
+        dot.node(
+            box,
+            "\n".join(lines),
+            shape="box",
+            style=style,
+            color=border,
+            fillcolor=fill,
+            penwidth="2",
+        )
+        boxes[group] = box
+    return boxes
 
 
 def _edge_colour(grad: np.ndarray | None, health_of) -> str:

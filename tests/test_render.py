@@ -85,7 +85,7 @@ def test_saturated_sigmoid_layer_is_classed_vanishing():
     assert health(W.grad) == "vanishing"
     dot = mg.to_dot(loss, legend=False)
     assert VANISHING in _node_with_label(dot, "W")
-    assert "saturated 100%" in dot
+    assert "saturated (f' < 0.01) 100%" in dot
 
 
 def test_legend_explains_every_health_class():
@@ -172,3 +172,19 @@ def test_layer_view_needs_the_model():
     _, loss = _mlp_loss()
     with pytest.raises(ValueError, match="model"):
         mg.to_dot(loss, group_by="module")
+
+
+def test_layer_view_draws_one_box_per_module_coloured_by_health():
+    net, loss = _mlp_loss()
+    net.layers[0].bias.data[:] = -100.0  # every first-layer unit dead
+    loss = mg.nn.functional.cross_entropy(net(np.ones((8, 3))), np.zeros(8, dtype=int))
+    loss.backward()
+    dot = mg.to_dot(loss, model=net, group_by="layer", legend=False)
+    boxes = dict(re.findall(r"^\s*(m\d+) \[(.*?)\]$", dot, flags=re.S | re.M))
+    assert len(boxes) == 5
+    first = next(attrs for attrs in boxes.values() if 'label="layers.0 (Linear)' in attrs)
+    assert DEAD in first and "layers.0.weight: mean|g| 0 dead" in first
+    last = next(attrs for attrs in boxes.values() if 'label="layers.4 (Linear)' in attrs)
+    assert "layers.4.bias: mean|g| 0.5 flowing" in last  # only the bias still learns
+    assert "dead 4/4 units" in dot
+    assert "layers.0.weight" not in re.sub(r"m\d+ \[.*?\]", "", dot, flags=re.S)  # inside the box
