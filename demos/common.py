@@ -103,6 +103,32 @@ def progress(items: Iterable[T], desc: str, total: int | None = None) -> Iterato
     return iter(tqdm(items, desc=desc, total=total, leave=False, mininterval=0.5))
 
 
+def fit(
+    model: Any,
+    opt: Any,
+    X: Any,
+    y: Any,
+    epochs: int,
+    batch_size: int,
+    rng: Any,
+    desc: str = "epochs",
+) -> int:
+    """The everyday training loop: minibatches, cross-entropy, one optimizer step
+    each. Returns the number of steps taken."""
+    import minigrad as mg
+    from minigrad.nn import functional as F
+
+    steps = 0
+    for _ in progress(range(epochs), desc=desc):
+        for xb, yb in mg.data.batches(X, y, batch_size=batch_size, rng=rng):
+            loss = F.cross_entropy(model(xb), yb)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            steps += 1
+    return steps
+
+
 def setup_matplotlib() -> None:
     """Draw without a screen (figures go to files)."""
     import matplotlib

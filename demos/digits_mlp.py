@@ -16,8 +16,7 @@ from pathlib import Path
 import numpy as np
 
 import minigrad as mg
-from demos.common import Result, main_for, progress
-from minigrad.nn import functional as F
+from demos.common import Result, fit, main_for
 
 TITLE = "An MLP on the 8x8 digits"
 CLAIM = (
@@ -36,14 +35,8 @@ def run(quick: bool = False, seed: int = 0, out: Path = Path("demo-output")) -> 
     epochs = 10 if quick else 30
     print(f"{TITLE}: {len(X_train)} training and {len(X_test)} test images, {epochs} epochs")
 
-    steps, start = 0, time.perf_counter()
-    for _ in progress(range(epochs), desc="epochs"):
-        for xb, yb in mg.data.batches(X_train, y_train, batch_size=32, rng=rng):
-            loss = F.cross_entropy(model(xb), yb)
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-            steps += 1
+    start = time.perf_counter()
+    steps = fit(model, opt, X_train, y_train, epochs, batch_size=32, rng=rng)
     seconds = time.perf_counter() - start
 
     with mg.no_grad():

@@ -46,7 +46,9 @@ def main(argv: list[str] | None = None) -> None:
         model, loss = build()
         graph = mg.draw(loss, model=model, group_by="layer", rankdir="TB", title=title)
         for record in mg.diagnostics.gradient_flow(model):
-            print(f"{stem}: {record.name:18s} mean|grad| {record.mean_abs_grad:.2e} {record.health}")
+            print(
+                f"{stem}: {record.name:18s} mean|grad| {record.mean_abs_grad:.2e} {record.health}"
+            )
         if shutil.which("dot"):
             print("wrote", graph.render(args.out / stem, format="png", cleanup=True))
         else:

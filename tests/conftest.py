@@ -6,6 +6,8 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, settings
 
+import minigrad as mg
+
 settings.register_profile(
     "dev", deadline=None, max_examples=40, suppress_health_check=[HealthCheck.too_slow]
 )
@@ -22,3 +24,14 @@ settings.load_profile("ci" if os.environ.get("CI") else "dev")
 @pytest.fixture
 def rng() -> np.random.Generator:
     return np.random.default_rng(0)
+
+
+@pytest.fixture
+def float32_default():
+    """Make float32 the default dtype for one test, and always restore it."""
+    previous = mg.get_default_dtype()
+    mg.set_default_dtype(np.float32)
+    try:
+        yield
+    finally:
+        mg.set_default_dtype(previous)

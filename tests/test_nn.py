@@ -26,16 +26,6 @@ class Affine(nn.Module):
         return x * self.scale + self.shift
 
 
-@pytest.fixture
-def float32_default():
-    previous = mg.get_default_dtype()
-    mg.set_default_dtype(np.float32)
-    try:
-        yield
-    finally:
-        mg.set_default_dtype(previous)
-
-
 # ------------------------------------------------------------ parameter discovery
 
 

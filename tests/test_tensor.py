@@ -12,18 +12,6 @@ import pytest
 
 import minigrad as mg
 
-
-@pytest.fixture
-def float32_default():
-    """Make float32 the default dtype for one test, and always restore it."""
-    previous = mg.get_default_dtype()
-    mg.set_default_dtype(np.float32)
-    try:
-        yield
-    finally:
-        mg.set_default_dtype(previous)
-
-
 # ------------------------------------------------------------ construction
 
 
