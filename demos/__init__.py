@@ -1,4 +1,13 @@
 """minigrad's demos: one module per lesson; ``python -m demos`` runs them all."""
 
 # In the order the report presents them.
-DEMOS = ["spiral_from_scratch", "digits_mlp", "digits_convnet"]
+DEMOS = [
+    "why_nonlinearity",  # 1
+    "neuron_classifier",  # 2
+    "relu_vs_tanh",  # 5
+    "maxout",  # 8
+    "which_activation",  # 9
+    "spiral_from_scratch",
+    "digits_mlp",
+    "digits_convnet",
+]

@@ -20,6 +20,15 @@ settings.register_profile(
 )
 settings.load_profile("ci" if os.environ.get("CI") else "dev")
 
+try:  # threadpoolctl comes with scikit-learn, part of the test extra
+    from threadpoolctl import threadpool_limits
+except ImportError:
+    pass
+else:
+    # The tests' matrices are small: BLAS threads only add overhead, and on a
+    # busy machine they contend for the cores.
+    threadpool_limits(1)
+
 
 @pytest.fixture
 def rng() -> np.random.Generator:
