@@ -4,6 +4,8 @@
 DEMOS = [
     "why_nonlinearity",  # 1
     "neuron_classifier",  # 2
+    "saturation",  # 3
+    "zigzag",  # 4
     "relu_vs_tanh",  # 5
     "maxout",  # 8
     "which_activation",  # 9
