@@ -7,6 +7,8 @@ DEMOS = [
     "saturation",  # 3
     "zigzag",  # 4
     "relu_vs_tanh",  # 5
+    "dying_relu",  # 6
+    "leaky_prelu",  # 7
     "maxout",  # 8
     "which_activation",  # 9
     "spiral_from_scratch",
