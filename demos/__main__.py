@@ -15,18 +15,8 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from demos import DEMOS
-from demos.common import DEFAULT_OUT, Result, setup_matplotlib
+from demos.common import DEFAULT_OUT, Result, one_blas_thread, setup_matplotlib
 from demos.report import write_report
-
-
-def one_blas_thread() -> None:
-    """Demos run side by side in processes; each one's BLAS then gets one thread:
-    small matrices gain nothing from more, and two threads per core thrash."""
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:  # comes with scikit-learn; without it, run as is
-        return
-    threadpool_limits(1)
 
 
 def run_one(name: str, quick: bool, seed: int, out: Path) -> Result:
@@ -34,7 +24,8 @@ def run_one(name: str, quick: bool, seed: int, out: Path) -> Result:
     module = importlib.import_module(f"demos.{name}")
     print(f"\n== {module.TITLE}")
     start = time.perf_counter()
-    result = module.run(quick=quick, seed=seed, out=out)
+    with one_blas_thread():
+        result = module.run(quick=quick, seed=seed, out=out)
     result.seconds = time.perf_counter() - start
     result.save()
     return result
@@ -53,7 +44,7 @@ def main(argv: list[str] | None = None) -> list[Result]:
 
     start = time.perf_counter()
     if args.jobs > 1 and len(names) > 1:
-        with ProcessPoolExecutor(max_workers=args.jobs, initializer=one_blas_thread) as pool:
+        with ProcessPoolExecutor(max_workers=args.jobs) as pool:
             futures = [pool.submit(run_one, n, args.quick, args.seed, args.out) for n in names]
             results = [f.result() for f in futures]
     else:

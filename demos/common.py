@@ -10,6 +10,7 @@ measurement with the claim; the report is built from it.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import shutil
 from collections.abc import Callable, Iterable, Iterator
@@ -129,6 +130,21 @@ def fit(
     return steps
 
 
+def one_blas_thread() -> contextlib.AbstractContextManager:
+    """Run NumPy's matrix products on one thread inside the ``with`` block.
+
+    The demos' matrices are small: BLAS threads gain nothing there, and when
+    processes share the cores (``python -m demos`` runs one demo per core) the
+    waiting threads made single training steps up to 100x slower.
+    threadpoolctl comes with scikit-learn; without it, NumPy runs as set up.
+    """
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:
+        return contextlib.nullcontext()
+    return threadpool_limits(limits=1, user_api="blas")
+
+
 def setup_matplotlib() -> None:
     """Draw without a screen (figures go to files)."""
     import matplotlib
@@ -149,7 +165,8 @@ def main_for(run: Callable[..., Result], description: str, argv: list[str] | Non
     args = parse_args(description, argv)
     args.out.mkdir(parents=True, exist_ok=True)
     setup_matplotlib()
-    result = run(quick=args.quick, seed=args.seed, out=args.out)
+    with one_blas_thread():
+        result = run(quick=args.quick, seed=args.seed, out=args.out)
     result.save()
     print(f"results: {args.out / (result.name + '.json')}")
     return result

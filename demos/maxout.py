@@ -14,15 +14,13 @@ Run: python -m demos.maxout [--quick] [--seed N] [--out DIR]
 
 from __future__ import annotations
 
-import contextlib
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 
 import minigrad as mg
-from demos.common import Result, main_for, progress
+from demos.common import Result, main_for, one_blas_thread, progress
 from minigrad.nn import functional as F
 
 TITLE = "Maxout: ReLU and leaky ReLU as special cases, at twice the weights"
@@ -394,20 +392,6 @@ def multiply_adds(sizes: list[int], pieces: int) -> int:
 
 
 # -------------------------------------------------------------------- run
-
-
-@contextlib.contextmanager
-def one_blas_thread() -> Iterator[None]:
-    """Run NumPy's matrix products on one thread. These matrices are small, so
-    threads gain nothing, and when other processes share the cores (``python -m
-    demos`` runs one demo per core) waiting threads made single steps 100x slower."""
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:  # installed with scikit-learn; without it, run as NumPy is set up
-        yield
-        return
-    with threadpool_limits(limits=1, user_api="blas"):
-        yield
 
 
 def run(quick: bool = False, seed: int = 0, out: Path = Path("demo-output")) -> Result:

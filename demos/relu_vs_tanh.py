@@ -16,7 +16,6 @@ Run: python -m demos.relu_vs_tanh [--quick] [--seed N] [--out DIR]
 
 from __future__ import annotations
 
-import contextlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -25,7 +24,7 @@ from pathlib import Path
 import numpy as np
 
 import minigrad as mg
-from demos.common import Result, main_for, progress
+from demos.common import Result, main_for, one_blas_thread, progress
 from minigrad import nn
 from minigrad.nn import functional as F
 
@@ -594,18 +593,6 @@ def write_notes(result: Result, mlps: Outcome, convs: Outcome, seed: int) -> Non
 
 
 # ---------------------------------------------------------------- the demo
-
-
-def one_blas_thread() -> contextlib.AbstractContextManager:
-    """NumPy's BLAS may split every matrix product over all cores. These products
-    are tiny (batches of 32), so the threads only add overhead, and on a busy
-    machine they wait for each other: one thread was several times faster here.
-    threadpoolctl comes with scikit-learn, which the digits need anyway."""
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:
-        return contextlib.nullcontext()
-    return threadpool_limits(limits=1, user_api="blas")
 
 
 def report_outcome(result: Result, outcome: Outcome, threshold: float) -> dict[str, list[int]]:

@@ -12,7 +12,6 @@ Run: python -m demos.saturation [--quick] [--seed N] [--out DIR]
 
 from __future__ import annotations
 
-import contextlib
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 import minigrad as mg
-from demos.common import Result, main_for, progress
+from demos.common import Result, main_for, one_blas_thread, progress
 from minigrad.nn import functional as F
 
 TITLE = "Saturation and vanishing gradients"
@@ -521,20 +520,8 @@ def measure_training(result, data, epochs, seed):
     plot_losses(result, runs)
 
 
-def single_threaded_blas():
-    """Run NumPy's matrix products on one thread. These matrices are small (64 x 64
-    weights): BLAS threads cost more in hand-offs than they save, and on a busy
-    2-core machine a 128 x 64 by 64 x 64 product took 30 times longer with two
-    threads than with one. threadpoolctl comes with scikit-learn."""
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:
-        return contextlib.nullcontext()
-    return threadpool_limits(limits=1, user_api="blas")
-
-
 def run(quick: bool = False, seed: int = 0, out: Path = Path("demo-output")) -> Result:
-    with single_threaded_blas():
+    with one_blas_thread():
         return _run(quick, seed, out)
 
 

@@ -14,7 +14,6 @@ Run: python -m demos.which_activation [--quick] [--seed N] [--out DIR]
 
 from __future__ import annotations
 
-import contextlib
 import math
 import time
 from collections import deque
@@ -25,7 +24,7 @@ from pathlib import Path
 import numpy as np
 
 import minigrad as mg
-from demos.common import Result, main_for, progress
+from demos.common import Result, main_for, one_blas_thread, progress
 from minigrad.nn import functional as F
 
 TITLE = "Which activation should I use? All of them on the same tasks"
@@ -533,20 +532,6 @@ def write_notes(tables: dict[str, dict], grids: dict[str, dict], result: Result)
 
 
 # -------------------------------------------------------------------- run
-
-
-@contextlib.contextmanager
-def one_blas_thread() -> Iterator[None]:
-    """Run NumPy's matrix products on one thread. These matrices are small, so
-    threads gain nothing, and when other processes share the cores (``python -m
-    demos`` runs one demo per core) waiting threads made single steps 100x slower."""
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:  # installed with scikit-learn; without it, run as NumPy is set up
-        yield
-        return
-    with threadpool_limits(limits=1, user_api="blas"):
-        yield
 
 
 def tasks(quick: bool, seed: int) -> list[Task]:

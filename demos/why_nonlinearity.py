@@ -16,7 +16,6 @@ Run: python -m demos.why_nonlinearity [--quick] [--seed N] [--out DIR]
 
 from __future__ import annotations
 
-import contextlib
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -24,7 +23,7 @@ from pathlib import Path
 import numpy as np
 
 import minigrad as mg
-from demos.common import Result, main_for, progress
+from demos.common import Result, main_for, one_blas_thread, progress
 from minigrad.nn import functional as F
 
 TITLE = "Why a nonlinearity: without the max, layers collapse into one matrix"
@@ -119,21 +118,6 @@ def collapse(net: TwoLayerNet | ThreeLayerNet) -> tuple[np.ndarray, np.ndarray]:
 
 
 # ------------------------------------------------------------------- training
-
-
-def one_blas_thread() -> contextlib.AbstractContextManager:
-    """Run NumPy's matrix products on one thread (needs threadpoolctl, which
-    scikit-learn installs; without it, nothing changes).
-
-    These matrices are small (300 x 100 x 100), so BLAS threads save little; and
-    when other processes share the cores, as when the demos run in parallel,
-    threads that wait for each other made each product about 100 times slower.
-    """
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:
-        return contextlib.nullcontext()
-    return threadpool_limits(limits=1, user_api="blas")
 
 
 def train(model: mg.nn.Module, X: np.ndarray, y: np.ndarray, steps: int, desc: str) -> list[float]:
