@@ -256,6 +256,9 @@ class LayerStats:
     mean_abs_grad: float  # of the gradient arriving at the activation's input
     max_abs_grad: float
     health: str
+    mean_derivative: float  # mean |f'(x)|: how much gradient the layer lets through
+    output_mean: float  # of the activations (Glorot & Bengio's Figure 2)
+    output_std: float
 
 
 def _layer_stats(name, module, x, out, saturated, vanishing, exploding) -> LayerStats:
@@ -273,6 +276,9 @@ def _layer_stats(name, module, x, out, saturated, vanishing, exploding) -> Layer
         mean_abs_grad=float(np.mean(np.abs(grad))) if grad.size else float("nan"),
         max_abs_grad=float(np.max(np.abs(grad))) if grad.size else float("nan"),
         health=health(grad, vanishing, exploding) if grad.size else "no gradient",
+        mean_derivative=stats.mean_derivative,
+        output_mean=float(output.mean()),
+        output_std=float(output.std()),
     )
 
 

@@ -411,3 +411,13 @@ def test_invalid_argument_raises_value_error_naming_function_and_argument(call, 
     # batches() must fail when called, not later when the loop first asks for a batch.
     with pytest.raises(ValueError, match=message):
         call()
+
+
+def test_batches_drop_last_skips_the_short_batch():
+    X, y = np.arange(10.0).reshape(10, 1), np.arange(10)
+    sizes = [
+        len(xb) for xb, _ in data.batches(X, y, 4, rng=np.random.default_rng(0), drop_last=True)
+    ]
+    assert sizes == [4, 4]
+    sizes = [len(xb) for xb, _ in data.batches(X, y, 5, shuffle=False, drop_last=True)]
+    assert sizes == [5, 5]

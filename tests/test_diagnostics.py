@@ -129,6 +129,8 @@ def test_recorder_sees_saturated_sigmoid_units():
     assert stats.saturated_fraction == 1.0
     assert stats.dead_units == 0  # saturated is not dead: the derivative is tiny, not 0
     assert stats.health == "vanishing"
+    assert 0 < stats.mean_derivative < 1e-20  # sigmoid'(50) = e^-50
+    assert stats.output_mean == pytest.approx(1.0) and stats.output_std < 1e-12
 
 
 def test_recorder_series_rejects_unknown_statistics():
