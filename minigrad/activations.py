@@ -38,7 +38,7 @@ class ActivationRecord:
     doc: str = ""
 
     def __call__(self, *inputs: Any, **params: Any) -> Tensor:
-        return apply(self.op, *[as_tensor(x) for x in inputs], **params)
+        return apply(self.op, *map(as_tensor, inputs), **params)
 
     def __repr__(self) -> str:
         kind = "built-in" if self.builtin else "user"
@@ -124,26 +124,31 @@ def builtin(name: str, derivative: Callable[..., Array]) -> Callable:
 
 
 def _sigmoid(x: Array) -> Array:
-    # Only e^-|x| is ever computed, so no finite x overflows:
-    # x >= 0: 1 / (1 + e^-x);  x < 0: e^x / (1 + e^x).
-    e = np.exp(-np.abs(x))
-    return np.where(x >= 0, 1 / (1 + e), e / (1 + e))
+    # 1 / (1 + e^-x) is accurate for every x. e^-x overflows to inf (x < -88 in
+    # float32) only where the sigmoid is 0 anyway, and 1 / inf = 0: no warning.
+    with np.errstate(over="ignore"):
+        e = np.exp(-x)
+    e += 1
+    return 1 / e
 
 
 def _sigmoid_derivative(x: Array, y: Array) -> Array:
-    # d/dx sigmoid = s (1 - s) = e / (1 + e)^2 with e = e^-|x|: at most 1/4 (at 0),
-    # tiny but not 0 in the tails. Computing it from y would round 1 - y to exactly
-    # 0 once y rounds to 1 (|x| > 37 in float64, > 17 in float32) and call a merely
-    # saturated unit dead.
-    e = np.exp(-np.abs(x))
-    return e / (1 + e) ** 2
+    # d/dx sigmoid = s (1 - s) = 1 / (4 cosh^2(x / 2)): at most 1/4 (at 0), tiny but
+    # not 0 in the tails. Computing s (1 - s) from y would round 1 - y to exactly 0
+    # once y rounds to 1 (x > 37 in float64, > 17 in float32) and call a merely
+    # saturated unit dead. cosh overflows (|x| > 178 in float32) only where the
+    # derivative is 0 anyway: 0.5 / inf = 0, so the warning is silenced.
+    with np.errstate(over="ignore"):
+        s = 0.5 / np.cosh(x * 0.5)
+    return s * s
 
 
 def _tanh_derivative(x: Array, y: Array) -> Array:
-    # d/dx tanh = 1 - tanh^2 = 4 e / (1 + e)^2 with e = e^-2|x|: at most 1 (at 0);
-    # from x rather than y for the same reason as the sigmoid's.
-    e = np.exp(-2 * np.abs(x))
-    return 4 * e / (1 + e) ** 2
+    # d/dx tanh = 1 - tanh^2 = 1 / cosh^2 x: at most 1 (at 0); from x rather than
+    # y for the same reasons as the sigmoid's.
+    with np.errstate(over="ignore"):
+        s = 1 / np.cosh(x)
+    return s * s
 
 
 builtin("sigmoid", _sigmoid_derivative)(_sigmoid)
@@ -156,57 +161,106 @@ def _relu(x: Array) -> Array:
     return np.maximum(x, 0)
 
 
-# leaky_relu'(x) = 1 for x >= 0, slope otherwise: at the kink leaky_relu'(0) = 1,
-# the x >= 0 branch of the definition.
-@builtin("leaky_relu", lambda x, y, slope=0.01: 1 + (x < 0).astype(x.dtype) * (slope - 1))
+def _leaky_relu_derivative(x: Array, y: Array, slope: float = 0.01) -> Array:
+    # leaky_relu'(x) = 1 for x >= 0, slope otherwise: at the kink leaky_relu'(0) = 1,
+    # the x >= 0 branch of the definition.
+    d = (x < 0).astype(x.dtype)
+    d *= slope - 1
+    d += 1
+    return d
+
+
+@builtin("leaky_relu", _leaky_relu_derivative)
 def _leaky_relu(x: Array, slope: float = 0.01) -> Array:
-    return np.where(x >= 0, x, x * slope)
+    # x for x >= 0, slope * x otherwise: the larger of the two when slope <= 1,
+    # the smaller when slope > 1 (one pass each, where np.where branches per element).
+    pick = np.maximum if slope <= 1 else np.minimum
+    return pick(x, x * slope)
 
 
-# elu'(x) = 1 for x > 0, alpha e^x = y + alpha otherwise.
-@builtin("elu", lambda x, y, alpha=1.0: np.where(x > 0, 1, y + alpha).astype(x.dtype))
+def _elu_derivative(x: Array, y: Array, alpha: float = 1.0) -> Array:
+    # elu'(x) = 1 for x > 0, alpha e^x otherwise. From x, not as y + alpha: that
+    # rounds to 0 once e^x - 1 rounds to -1, and ELU units are never dead.
+    d = np.exp(np.minimum(x, 0))
+    d *= alpha
+    d *= x <= 0  # multiplying by masks selects without a branch per element
+    d += x > 0
+    return d
+
+
+@builtin("elu", _elu_derivative)
 def _elu(x: Array, alpha: float = 1.0) -> Array:
-    # expm1 of min(x, 0): never overflows for large positive x, accurate near 0.
-    return np.where(x > 0, x, alpha * np.expm1(np.minimum(x, 0)))
+    # max(x, 0) + alpha (e^min(x, 0) - 1): one of the two terms is 0. expm1 of
+    # min(x, 0) never overflows for large positive x and is accurate near 0.
+    y = np.expm1(np.minimum(x, 0))
+    y *= alpha
+    y += np.maximum(x, 0)
+    return y
 
 
 # softplus'(x) = sigmoid(x).
 @builtin("softplus", lambda x, y: _sigmoid(x))
 def _softplus(x: Array) -> Array:
-    return np.logaddexp(0, x)  # log(1 + e^x) without overflow
+    # log(1 + e^x) = max(x, 0) + log(1 + e^-|x|): e^-|x| <= 1 never overflows.
+    y = np.log1p(np.exp(-np.abs(x)))
+    y += np.maximum(x, 0)
+    return y
 
 
 _GELU_K = math.sqrt(2 / math.pi)
 _GELU_C = 0.044715
 
 
-def _gelu_inner(x: Array) -> Array:
+def _gelu_inner(x: Array) -> tuple[Array, Array]:
     # Beyond |x| = 10 tanh is exactly +-1, so clipping changes nothing but keeps
     # x^3 from overflowing.
     xc = np.clip(x, -10, 10)
-    return xc, np.tanh(_GELU_K * (xc + _GELU_C * xc**3))
+    u = xc * xc
+    u *= _GELU_K * _GELU_C
+    u += _GELU_K
+    u *= xc  # k (x + c x^3) = x (k + kc x^2)
+    return xc, np.tanh(u)
 
 
 def _gelu_derivative(x: Array, y: Array) -> Array:
     # d/dx 0.5 x (1 + t) = 0.5 (1 + t) + 0.5 x (1 - t^2) k (1 + 3c x^2)
     xc, t = _gelu_inner(x)
-    return 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * _GELU_K * (1 + 3 * _GELU_C * xc * xc)
+    slope = xc * xc
+    slope *= 3 * _GELU_C
+    slope += 1
+    slope *= _GELU_K  # k (1 + 3c x^2): d/dx of k (x + c x^3)
+    d = 1 - t * t
+    d *= slope
+    d *= x
+    t += 1
+    d += t
+    d *= 0.5
+    return d
 
 
 # gelu(x) = 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))), the tanh approximation.
 @builtin("gelu", _gelu_derivative)
 def _gelu(x: Array) -> Array:
-    return 0.5 * x * (1 + _gelu_inner(x)[1])
+    y = _gelu_inner(x)[1]
+    y += 1
+    y *= x
+    y *= 0.5
+    return y
 
 
 def _silu_derivative(x: Array, y: Array) -> Array:
     s = _sigmoid(x)
-    return s * (1 + x * (1 - s))  # d/dx x s(x) = s + x s (1 - s)
+    d = 1 - s
+    d *= y
+    d += s  # d/dx x s(x) = s + x s (1 - s) = s + y (1 - s)
+    return d
 
 
 @builtin("silu", _silu_derivative)
 def _silu(x: Array) -> Array:
-    return x * _sigmoid(x)
+    y = _sigmoid(x)
+    y *= x
+    return y
 
 
 # ---------------------------------------------------------------- prelu
@@ -227,12 +281,20 @@ def _channel_slope(a: Array, x: Array) -> Array:
 
 
 def _prelu_forward(x: Array, a: Array) -> Array:
-    return np.where(x >= 0, x, x * _channel_slope(a, x))
+    # x for x >= 0, a x otherwise: max(x, 0) + a min(x, 0), one of the two terms
+    # being 0 (one pass each, where np.where branches per element).
+    y = np.minimum(x, 0) * _channel_slope(a, x)
+    y += np.maximum(x, 0)
+    return y
 
 
 def _prelu_grad_x(g: Array, y: Array, x: Array, a: Array) -> Array:
-    # d/dx = 1 for x >= 0, a otherwise
-    return np.where(x >= 0, g, g * _channel_slope(a, x))
+    # d/dx = 1 for x >= 0, a otherwise; multiplying by masks selects without a branch
+    nonnegative = x >= 0
+    gx = g * _channel_slope(a, x)
+    gx *= ~nonnegative
+    gx += g * nonnegative
+    return gx
 
 
 def _prelu_grad_a(g: Array, y: Array, x: Array, a: Array) -> Array:
@@ -263,14 +325,28 @@ def _groups(z: Array, pieces: int) -> Array:
 
 
 def _maxout_forward(z: Array, pieces: int) -> Array:
-    return _groups(z, pieces).max(axis=-1)
+    # The max over the pieces as one np.maximum per piece: NumPy's max over a short
+    # last axis is many times slower.
+    groups = _groups(z, pieces)
+    y = groups[..., 0]
+    for k in range(1, pieces):
+        y = np.maximum(y, groups[..., k])
+    return y
 
 
 def _maxout_grad(g: Array, y: Array, z: Array, pieces: int) -> Array:
     # The gradient goes to the maximum of each group; tied maxima share it evenly.
-    ties = _groups(z, pieces) == y[..., None]
-    share = ties / ties.sum(axis=-1, keepdims=True, dtype=g.dtype)
-    return (g[..., None] * share).reshape(z.shape)
+    groups = _groups(z, pieces)
+    wins = [groups[..., k] == y for k in range(pieces)]
+    ties = wins[0].astype(g.dtype)
+    for won in wins[1:]:
+        ties += won
+    share = g / ties
+    grad = np.empty(z.shape, share.dtype)
+    grad_groups = _groups(grad, pieces)
+    for k, won in enumerate(wins):
+        np.multiply(share, won, out=grad_groups[..., k])
+    return grad
 
 
 _add("maxout", _maxout_forward, None, builtin=True, vjps=(_maxout_grad,))

@@ -98,22 +98,23 @@ def check_finite(array: np.ndarray, what: str, op: str, origin: str | None) -> N
         raise AnomalyError(f"{what} of op {op!r}{where} contains {bad}")
 
 
-def topological_order(root: Any) -> list[Any]:
-    """Nodes that require grad, each after all of its parents (iterative DFS)."""
-    order = []
-    seen = {id(root)}
-    stack = [(root, iter(root.parents))]
-    while stack:
-        node, parents = stack[-1]
-        for parent in parents:
-            if parent.requires_grad and id(parent) not in seen:
-                seen.add(id(parent))
-                stack.append((parent, iter(parent.parents)))
-                break
-        else:
-            stack.pop()
-            order.append(node)
-    return order
+def pending_uses(root: Any) -> dict[int, int]:
+    """For each node that requires grad (by ``id``), how many times it is used
+    as an input in the graph behind ``root``: the number of gradients it
+    will receive before its own is complete. Iterative, so a chain of any
+    length is fine."""
+    uses = {id(root): 0}
+    todo = [root]
+    while todo:
+        for parent in todo.pop().parents:
+            if parent.requires_grad:
+                key = id(parent)
+                if key in uses:
+                    uses[key] += 1
+                else:
+                    uses[key] = 1
+                    todo.append(parent)
+    return uses
 
 
 def backward(root: Any, grad: Any = None) -> None:
@@ -121,6 +122,10 @@ def backward(root: Any, grad: Any = None) -> None:
 
     Leaves add the gradient to ``.grad`` (accumulating across passes); every
     other node's ``.grad`` holds this pass's gradient, so that it can be drawn.
+
+    A node is visited once all of its uses have sent it their gradient (a
+    reverse topological order, found by counting uses), so its gradient is
+    complete before it is passed on to its parents.
     """
     if not root.requires_grad:
         raise RuntimeError(
@@ -144,48 +149,72 @@ def backward(root: Any, grad: Any = None) -> None:
             )
 
     anomaly = mode.anomaly
-    grads = {id(root): grad}
-    # Arrays already held as some node's .grad: a leaf that receives one of them
-    # (e.g. through `add`, whose VJP passes g on unchanged) gets its own copy, so
-    # that changing one .grad in place (an optimizer, clipping) changes no other.
-    held = {id(grad)}
+    pending = pending_uses(root)
+    grads = {id(root): grad}  # gradients received so far, by id(node)
     # .grad is written only once the whole walk has succeeded: an error on the
     # way (a bad hook, an anomaly) leaves every tensor as it was.
-    results = []
-    for node in reversed(topological_order(root)):
+    visited, visited_grads = [], []
+    ready = [root]
+    while ready:
+        node = ready.pop()
         g = grads.pop(id(node))
         if node._hooks:
             for hook in node._hooks:
                 replaced = hook(g)
                 if replaced is not None:
                     g = _checked_hook_result(replaced, data=node.data)
-        results.append((node, g))
+        visited.append(node)
+        visited_grads.append(g)
         op = node._op
         if op is None:
             continue
-        held.add(id(g))
         parents = node.parents
-        inputs = [p.data for p in parents]
+        # Unary and binary ops (nearly all of them) skip building a list.
+        if len(parents) == 1:
+            inputs = (parents[0].data,)
+        elif len(parents) == 2:
+            inputs = (parents[0].data, parents[1].data)
+        else:
+            inputs = tuple([p.data for p in parents])
+        y = node.data
         params = node._params
-        for i, parent in enumerate(parents):
-            if not parent.requires_grad:
-                continue
-            if op.arity is None:
-                gi = op.vjps[0](g, node.data, *inputs, i=i, **params)
-            else:
-                gi = op.vjps[i](g, node.data, *inputs, **params)
-            shape = parent.data.shape
-            if gi.shape != shape:
-                gi = unbroadcast(gi, shape)
-            if gi.dtype != parent.data.dtype:
-                # Mixed-precision inputs: each gradient takes its input's dtype.
-                gi = gi.astype(parent.data.dtype)
-            if anomaly:
-                check_finite(gi, f"gradient for input {i}", op.name, node._origin)
-            previous = grads.get(id(parent))
-            grads[id(parent)] = gi if previous is None else previous + gi
+        i = 0
+        for parent in parents:
+            if parent.requires_grad:
+                if op.arity is None:
+                    gi = op.vjps[0](g, y, *inputs, i=i, **params)
+                elif params:
+                    gi = op.vjps[i](g, y, *inputs, **params)
+                else:
+                    gi = op.vjps[i](g, y, *inputs)
+                x = inputs[i]
+                if gi.shape != x.shape:
+                    gi = unbroadcast(gi, x.shape)  # only where the op broadcast x
+                if gi.dtype is not x.dtype and gi.dtype != x.dtype:
+                    # Mixed-precision inputs: each gradient takes its input's dtype.
+                    gi = gi.astype(x.dtype)
+                if anomaly:
+                    check_finite(gi, f"gradient for input {i}", op.name, node._origin)
+                key = id(parent)
+                if key in grads:  # a parent used more than once: its gradients add up
+                    grads[key] = grads[key] + gi
+                else:
+                    grads[key] = gi
+                left = pending[key] - 1
+                if left:
+                    pending[key] = left
+                else:
+                    ready.append(parent)  # every use has sent its gradient
+            i += 1
 
-    for node, g in results:
+    # A leaf must own its .grad: one that is another node's gradient (`add` passes
+    # g on unchanged) or a view (of some other array) is copied, so that changing
+    # one .grad in place (an optimizer, clipping) changes no other.
+    held = {id(g) for node, g in zip(visited, visited_grads, strict=True) if node._op is not None}
+    held.add(id(grad))
+    for node, g in zip(visited, visited_grads, strict=True):
+        if type(g) is not np.ndarray:
+            g = np.asarray(g)  # a VJP on 0-d arrays may give a NumPy scalar
         if node._op is not None:
             node.grad = g  # non-leaf: this pass's gradient
         elif node.grad is None:

@@ -108,9 +108,10 @@ def unbroadcast(g: Array, shape: tuple[int, ...]) -> Array:
     lead = g.ndim - len(shape)
     if lead:
         g = g.sum(axis=tuple(range(lead)))
-    axes = tuple(i for i, n in enumerate(shape) if n == 1 and g.shape[i] != 1)
-    if axes:
-        g = g.sum(axis=axes, keepdims=True)
+    if 1 in shape:
+        axes = tuple(i for i, n in enumerate(shape) if n == 1 and g.shape[i] != 1)
+        if axes:
+            g = g.sum(axis=axes, keepdims=True)
     if g.shape != shape:
         raise RuntimeError(f"a VJP returned a gradient that does not reduce to shape {shape}")
     return g
@@ -129,9 +130,10 @@ def _norm_axes(axis: int | tuple[int, ...] | None, ndim: int) -> tuple[int, ...]
 
 def _expand(g: Array, x: Array, axis, keepdims: bool) -> Array:
     """Put back the reduced axes of ``g`` so it broadcasts against ``x``."""
-    if not keepdims and x.ndim:
-        g = np.expand_dims(g, _norm_axes(axis, x.ndim))
-    return g
+    if keepdims or axis is None:  # a reduction to a single value broadcasts as it is
+        return g
+    axes = _norm_axes(axis, x.ndim)
+    return g.reshape([1 if i in axes else n for i, n in enumerate(x.shape)])
 
 
 def _count(x: Array, axis) -> int:
@@ -249,9 +251,15 @@ def where(a, b, cond):
     return np.where(cond, a, b)
 
 
-def _matmul_explain(a, b, **_):
+def _matmul_explain(a, b, transpose_b=False, **_):
     if a.ndim == 0 or b.ndim == 0:
         return f"matmul: shapes {a.shape} and {b.shape}: operands must have at least 1 dimension"
+    if transpose_b:  # a @ b.T, a dense layer's x W^T
+        if b.ndim != 2 or a.shape[-1] != b.shape[-1]:
+            return (
+                f"matmul: shapes {a.shape} and {b.shape} are not aligned for a @ b.T: "
+                f"the last axes of both must be equal ({a.shape[-1]} vs {b.shape[-1]})"
+            )
     k_a = a.shape[-1]
     k_b = b.shape[0] if b.ndim == 1 else b.shape[-2]
     if k_a != k_b:
@@ -263,9 +271,11 @@ def _matmul_explain(a, b, **_):
     return f"matmul: the batch axes of {a.shape} and {b.shape} cannot be broadcast together"
 
 
-def _matmul_grad_a(g, y, a, b):
+def _matmul_grad_a(g, y, a, b, transpose_b=False):
     # d(AB)/dA applied to G is G B^T. A 1-D operand acts as a row (a) or a column
     # (b) and its axis is dropped from the result; the engine sums batch axes away.
+    if transpose_b:
+        return g @ b  # d(A B^T)/dA applied to G is G B
     if b.ndim == 1:
         return g[..., None] * b
     if a.ndim == 1:
@@ -273,8 +283,14 @@ def _matmul_grad_a(g, y, a, b):
     return g @ np.swapaxes(b, -1, -2)
 
 
-def _matmul_grad_b(g, y, a, b):
+def _matmul_grad_b(g, y, a, b, transpose_b=False):
     # d(AB)/dB applied to G is A^T G.
+    if transpose_b:
+        # d(A B^T)/dB applied to G is G^T A, summed over the batch axes: computed in
+        # B's own layout, so that a weight gets its gradient without a transposed copy.
+        if a.ndim != 2:
+            g, a = g.reshape(-1, g.shape[-1]), a.reshape(-1, a.shape[-1])
+        return g.T @ a
     if a.ndim == 1 and b.ndim == 1:
         return g * a
     if a.ndim == 1:
@@ -285,8 +301,12 @@ def _matmul_grad_b(g, y, a, b):
 
 
 @defop("matmul", _matmul_grad_a, _matmul_grad_b, explain=_matmul_explain)
-def matmul(a, b):
-    """a @ b"""
+def matmul(a, b, transpose_b=False):
+    """a @ b; with transpose_b, a @ b.T for a 2-D b (a dense layer's x W^T)"""
+    if transpose_b:
+        if b.ndim != 2:
+            raise ValueError("transpose_b needs a 2-D b")
+        return a @ b.T
     return a @ b
 
 
@@ -357,13 +377,17 @@ def sum(x, axis, keepdims):  # noqa: A001 - the op's name
 # d/dx_i (1/n) sum_j x_j = 1/n
 @defop(
     "mean",
-    lambda g, y, x, axis, keepdims: (
-        np.broadcast_to(_expand(g, x, axis, keepdims), x.shape) / _count(x, axis)
+    lambda g, y, x, axis, keepdims: np.full(
+        x.shape, _expand(g, x, axis, keepdims) / _count(x, axis)
     ),
 )
 def mean(x, axis, keepdims):
     """mean over axis"""
-    return x.mean(axis=axis, keepdims=keepdims)
+    if x.dtype.itemsize < 4:  # float16: np.mean sums in float32
+        return x.mean(axis=axis, keepdims=keepdims)
+    # The sum over the count, as np.mean computes it, without its Python wrapper
+    # (a mean is often the loss: every training step takes one).
+    return x.sum(axis=axis, keepdims=keepdims) / _count(x, axis)
 
 
 def _var_grad(g, y, x, axis, keepdims):
@@ -397,10 +421,16 @@ def min(x, axis, keepdims):  # noqa: A001 - the op's name
     return x.min(axis=axis, keepdims=keepdims)
 
 
+def _finite_max(x, axis):
+    # The max along axis (kept), or 0 where it is infinite: subtracting it from x
+    # leaves no e^x to overflow, and never makes inf - inf.
+    m = x.max(axis=axis, keepdims=True)
+    return np.where(np.isfinite(m), m, 0)
+
+
 def _stable_logsumexp(x, axis):
     # log sum e^x = m + log sum e^(x - m) with m = max x: no overflow for any finite x.
-    m = x.max(axis=axis, keepdims=True)
-    m = np.where(np.isfinite(m), m, 0)
+    m = _finite_max(x, axis)
     return m + np.log(np.exp(x - m).sum(axis=axis, keepdims=True))
 
 
@@ -429,7 +459,9 @@ def softmax(x, axis):
 @defop("log_softmax", lambda g, y, x, axis: g - np.exp(y) * g.sum(axis=axis, keepdims=True))
 def log_softmax(x, axis):
     """x - logsumexp(x) over axis"""
-    return x - _stable_logsumexp(x, axis)
+    shifted = x - _finite_max(x, axis)  # x - m - log sum e^(x - m), as in logsumexp
+    shifted -= np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
+    return shifted
 
 
 # ------------------------------------------------------------------- shapes

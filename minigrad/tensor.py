@@ -382,23 +382,42 @@ def _leaf(data: np.ndarray) -> Tensor:
 def apply(op: Op, *inputs: Tensor, **params: Any) -> Tensor:
     """Run ``op`` on tensors; record it in the graph when a gradient is wanted.
 
-    This is the engine's hot path: one forward call, one new object.
+    This is the engine's hot path, run once per op: one forward call and one
+    new object, with nothing else that can be avoided.
     """
     try:
-        data = op.forward(*[t.data for t in inputs], **params)
+        # Unary and binary ops (nearly all calls) skip building an argument list,
+        # and the many without parameters skip unpacking an empty dict.
+        if len(inputs) == 1:
+            x = inputs[0].data
+            data = op.forward(x, **params) if params else op.forward(x)
+        elif len(inputs) == 2:
+            a, b = inputs[0].data, inputs[1].data
+            data = op.forward(a, b, **params) if params else op.forward(a, b)
+        else:
+            data = op.forward(*[t.data for t in inputs], **params)
     except (ValueError, IndexError, TypeError) as error:
         raise _op_error(op, inputs, params, error) from None
     if type(data) is not np.ndarray:
         data = np.asarray(data)  # reductions to a scalar give NumPy scalars
-    out = _leaf(data)
-    if mode.grad_enabled:
-        for t in inputs:
-            if t.requires_grad:
-                out.requires_grad = True
-                out.parents = inputs
-                out._op = op
-                out._params = params or _NO_PARAMS
-                break
+    out = Tensor.__new__(Tensor)
+    out.data = data
+    out.grad = None
+    out.name = None
+    out._hooks = None
+    out._origin = None
+    for t in inputs:
+        if t.requires_grad and mode.grad_enabled:
+            out.requires_grad = True
+            out.parents = inputs
+            out._op = op
+            out._params = params or _NO_PARAMS
+            break
+    else:  # no input requires grad, or no_grad is on: a leaf, outside any graph
+        out.requires_grad = False
+        out.parents = ()
+        out._op = None
+        out._params = _NO_PARAMS
     if mode.anomaly:
         out._origin = autograd.user_frame()
         autograd.check_finite(data, "forward result", op.name, out._origin)

@@ -125,6 +125,34 @@ def test_a_leaf_that_is_the_root_does_not_share_the_seed_array():
     np.testing.assert_array_equal(seed, [5.0, 6.0])
 
 
+def test_a_zero_dimensional_leaf_gets_a_zero_dimensional_array_as_grad():
+    x = leaf(0.5, dtype=np.float32)
+    (x.tanh() * 2).backward()
+    assert type(x.grad) is np.ndarray and x.grad.shape == () and x.grad.dtype == np.float32
+
+
+def test_a_leaf_used_by_many_nodes_gets_every_contribution_once():
+    x = leaf([1.0, 2.0])
+    parts = [x * k for k in range(1, 6)]  # x is used five times
+    total = parts[0]
+    for part in parts[1:]:
+        total = total + part
+    total.sum().backward()
+    np.testing.assert_array_equal(x.grad, [15.0, 15.0])
+
+
+def test_a_node_reached_by_paths_of_different_lengths_is_visited_after_all_of_them():
+    x = leaf([2.0])
+    h = x * 3  # dy/dh = 1 (short path) + 2h (through h * h) + 1 (through (h + 1))
+    y = h + h * h + (h + 1)
+    seen = []
+    h.register_hook(lambda g: seen.append(g.copy()))
+    y.backward()
+    assert len(seen) == 1
+    np.testing.assert_allclose(seen[0], [2 + 2 * 6.0])
+    np.testing.assert_allclose(x.grad, [3 * (2 + 2 * 6.0)])
+
+
 # ------------------------------------------------------------------ hooks
 
 
@@ -436,3 +464,22 @@ def test_maxout_splits_the_gradient_evenly_among_tied_pieces():
     # groups of two: [3, 3] ties, [1, 2] has one maximum
     grad = grad_of(lambda z: mg.maxout(z, 2), [3.0, 3.0, 1.0, 2.0])
     np.testing.assert_array_equal(grad, [0.5, 0.5, 0.0, 1.0])
+
+
+def test_leaky_relu_with_a_slope_above_one_keeps_its_definition():
+    x = leaf([-2.0, 0.0, 3.0])
+    y = mg.leaky_relu(x, slope=1.5)
+    np.testing.assert_array_equal(y.data, [-3.0, 0.0, 3.0])
+    y.sum().backward()
+    np.testing.assert_allclose(x.grad, [1.5, 1.0, 1.0])
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_saturating_derivatives_stay_nonzero_where_the_output_has_rounded(dtype):
+    # In float32, sigmoid(30) and tanh(30) round to 1 and elu(-30) to -1: their
+    # derivatives are tiny there, but not 0 (a saturated unit is not a dead one).
+    for name, x in [("sigmoid", 30.0), ("sigmoid", -30.0), ("tanh", 30.0), ("elu", -30.0)]:
+        record = mg.activations.get(name)
+        xs = np.array([x], dtype)
+        d = record.derivative(xs, record.forward(xs))
+        assert d.dtype == dtype and 0 < d[0] < 1e-12, (name, x, d)

@@ -246,6 +246,41 @@ def test_linear_gradients_pass_gradcheck():
     assert mg.gradcheck(lambda x: layer(x), [x])
 
 
+def test_linear_gradients_pass_gradcheck_for_one_example_and_for_batches():
+    layer = nn.Linear(3, 2)
+    layer.bias.data[...] = [0.5, -0.5]
+    for shape in [(3,), (4, 3), (2, 4, 3)]:
+        x = mg.randn(*shape, requires_grad=True)
+        assert mg.gradcheck(lambda x, w, b: layer(x), [x, layer.weight, layer.bias]), shape
+
+
+def test_linear_reads_its_weight_as_stored_with_no_transpose_node():
+    layer = nn.Linear(3, 2)
+    y = layer(mg.randn(4, 3))
+    product, bias = y.parents
+    assert product.op == "matmul" and product.parents[1] is layer.weight
+    assert bias is layer.bias
+
+
+def test_linear_weight_grad_is_an_array_of_its_own_in_the_weights_layout():
+    layer = nn.Linear(3, 2)
+    y = layer(mg.randn(4, 3, requires_grad=True))
+    y.sum().backward()
+    grad = layer.weight.grad
+    assert grad.base is None and grad.flags.c_contiguous
+    assert not any(np.shares_memory(grad, t.grad) for t in (y, y.parents[0]))
+
+
+def test_matmul_with_transpose_b_multiplies_by_the_transpose():
+    from minigrad import ops
+    from minigrad.tensor import apply
+
+    a, b = mg.randn(4, 3, requires_grad=True), mg.randn(2, 3, requires_grad=True)
+    y = apply(ops.matmul, a, b, transpose_b=True)
+    np.testing.assert_allclose(y.data, a.data @ b.data.T)
+    assert mg.gradcheck(lambda a, b: apply(ops.matmul, a, b, transpose_b=True), [a, b])
+
+
 def test_linear_rejects_a_wrong_input_size_naming_both_sizes():
     with pytest.raises(ValueError, match=r"Linear.*size 4.*\(2, 3\).*size 3"):
         nn.Linear(4, 2)(mg.randn(2, 3))
@@ -526,7 +561,7 @@ def test_module_calls_tell_which_calls_returned_a_tensor_innermost_first():
     assert calls[0].scope == (model, model.layers)
     assert calls[2].input_ids == (id(x),)
 
-    hidden = out.parents[0].parents[0]  # out = (hidden @ W.T) + b
+    hidden = out.parents[0].parents[0]  # out = matmul(hidden, W, transpose_b=True) + b
     (call,) = module_calls(hidden)
     assert call.module is model.layers[1]
     assert call.scope == (model, model.layers)
@@ -550,6 +585,18 @@ def test_module_call_records_vanish_with_their_output():
     del out
     gc.collect()
     assert len(module_calls) == before
+
+
+def test_a_stale_record_is_not_returned_for_a_new_tensor():
+    model = nn.MLP([2, 3, 1])
+    for _ in range(3000):  # enough outputs to reuse ids and to sweep the table
+        out = model(mg.randn(4, 2))
+        assert [c.module for c in module_calls(out)][-1] is model
+        fresh = out * 1.0  # made outside any module
+        assert module_calls(fresh) == ()
+    del out, fresh
+    gc.collect()
+    assert len(module_calls) < 2000  # freed outputs' records are swept out
 
 
 # --------------------------------------------------------- clip_grad_norm_

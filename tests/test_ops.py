@@ -16,6 +16,7 @@ import pytest
 
 import minigrad as mg
 from minigrad import conv  # registers conv2d, max_pool2d and avg_pool2d
+from minigrad.tensor import apply
 
 try:
     import torch
@@ -129,6 +130,16 @@ CASES: dict[str, list[Case]] = {
             ((4,), (2, 4, 3)),
             ((2, 3, 4), (4,)),
         ]
+    ]
+    + [
+        # x W^T with W as stored, the way Linear calls it
+        Case(
+            lambda a, b: apply(mg.ops.matmul, a, b, transpose_b=True),
+            s,
+            lambda a, b: a @ b.T,
+            id=f"{s[0]}@{s[1]}.T",
+        )
+        for s in [((3, 4), (5, 4)), ((2, 3, 4), (5, 4)), ((4,), (5, 4))]
     ],
     "neg": [Case(lambda x: -x, ((3, 4),), lambda x: -x)],
     "exp": [Case(lambda x: x.exp(), ((3, 4),), torch.exp if torch else None)],

@@ -55,7 +55,7 @@ def _class_labels(loss: str, logits: Tensor, labels: Any) -> np.ndarray:
         raise TypeError(f"{loss}: labels must be integer class indices, got dtype {y.dtype}")
     if y.dtype.kind == "f" and not np.all(np.isfinite(y) & (y == np.round(y))):
         raise ValueError(f"{loss}: labels must be whole numbers (class indices), got {y}")
-    y = y.astype(np.intp)
+    y = y.astype(np.intp, copy=False)
     if y.min() < 0 or y.max() >= classes:
         bad = y[(y < 0) | (y >= classes)][0]
         raise ValueError(

@@ -16,8 +16,8 @@ from typing import Any
 
 import numpy as np
 
-from .. import activations
-from ..tensor import ArrayLike, Tensor, get_default_dtype, zeros
+from .. import activations, ops
+from ..tensor import ArrayLike, Tensor, apply, get_default_dtype, zeros
 from .init import Init, initial_weight
 from .module import Module
 
@@ -54,13 +54,16 @@ class Linear(Module):
     def forward(self, x: ArrayLike) -> Tensor:
         if not isinstance(x, Tensor):
             x = Tensor(x, dtype=self.weight.dtype)
-        if x.ndim == 0 or x.shape[-1] != self.in_features:
-            got = f"size {x.shape[-1]}" if x.ndim else "no axes"
+        shape = x.data.shape
+        if not shape or shape[-1] != self.in_features:
+            got = f"size {shape[-1]}" if shape else "no axes"
             raise ValueError(
                 f"Linear: expected inputs whose last axis has size {self.in_features} "
-                f"(in_features), got shape {x.shape} whose last axis has {got}"
+                f"(in_features), got shape {shape} whose last axis has {got}"
             )
-        y = x @ self.weight.T
+        # x W^T as one matmul that reads W as stored: W's gradient comes out in W's
+        # own layout, with no transpose node whose gradient a copy must separate.
+        y = apply(ops.matmul, x, self.weight, transpose_b=True)
         return y if self.bias is None else y + self.bias
 
     def extra_repr(self) -> str:

@@ -65,26 +65,37 @@ class ModuleCallRecord:
     """Which module calls returned which tensors: ``module_calls(t)``.
 
     Keyed by ``id(output)``; each entry holds a weak reference to its output,
-    whose callback deletes the entry when the output is freed.
+    so an entry whose output is gone (its id maybe reused) is recognised as
+    stale. Every module call of a training step adds an entry, so adding is
+    kept cheap: plain tuples, turned into ``ModuleCall``s when asked for, and
+    stale entries swept out now and then rather than by a callback on each
+    freed output.
     """
 
     def __init__(self) -> None:
-        self._by_output: dict[int, tuple[weakref.ref, list[ModuleCall]]] = {}
+        self._by_output: dict[int, tuple[weakref.ref, list[tuple]]] = {}
+        self._sweep_at = 1000
 
-    def add(self, output: Tensor, call: ModuleCall) -> None:
-        key = id(output)
-        entry = self._by_output.get(key)
-        if entry is not None and entry[0]() is output:
-            entry[1].append(call)  # an enclosing module returns the same tensor
-            return
+    def add(
+        self, output: Tensor, module: Module, scope: tuple[Module, ...], input_ids: tuple[int, ...]
+    ) -> None:
+        """Note that ``module``, called inside ``scope``, returned ``output``."""
         table = self._by_output
+        key = id(output)
+        entry = table.get(key)
+        if entry is not None and entry[0]() is output:
+            entry[1].append((module, scope, input_ids))  # an enclosing module returns it too
+            return
+        table[key] = (weakref.ref(output), [(module, scope, input_ids)])
+        if len(table) > self._sweep_at:
+            self._sweep()
 
-        def forget(ref: weakref.ref, key: int = key) -> None:
-            current = table.get(key)
-            if current is not None and current[0] is ref:
-                del table[key]
-
-        table[key] = (weakref.ref(output, forget), [call])
+    def _sweep(self) -> None:
+        """Drop the entries of freed outputs (amortised: the table at most doubles)."""
+        table = self._by_output
+        for key in [key for key, (ref, _) in table.items() if ref() is None]:
+            del table[key]
+        self._sweep_at = 2 * len(table) + 1000
 
     def __call__(self, tensor: Tensor) -> tuple[ModuleCall, ...]:
         """The module calls that returned ``tensor``, innermost first.
@@ -96,9 +107,11 @@ class ModuleCallRecord:
         entry = self._by_output.get(id(tensor))
         if entry is None or entry[0]() is not tensor:
             return ()
-        return tuple(entry[1])
+        return tuple(ModuleCall(*call) for call in entry[1])
 
     def __len__(self) -> int:
+        """The number of live outputs with a record."""
+        self._sweep()
         return len(self._by_output)
 
     def assign(self, root: Tensor, names: dict[int, str]) -> dict[int, str]:
@@ -198,9 +211,12 @@ class Module:
         finally:
             path.pop()
         if isinstance(out, Tensor) and out.requires_grad:
-            inputs = (*args, *kwargs.values()) if kwargs else args
-            ids = tuple([id(a) for a in inputs if isinstance(a, Tensor)])
-            module_calls.add(out, ModuleCall(self, tuple(path), ids))
+            if len(args) == 1 and not kwargs:  # the usual call, layer(x)
+                ids = (id(args[0]),) if isinstance(args[0], Tensor) else ()
+            else:
+                inputs = (*args, *kwargs.values())
+                ids = tuple([id(a) for a in inputs if isinstance(a, Tensor)])
+            module_calls.add(out, self, tuple(path), ids)
         return out
 
     def _members(self) -> Iterable[tuple[str, Any]]:

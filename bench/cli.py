@@ -1,0 +1,248 @@
+"""The command line: which workloads to run, the machine header and the table."""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import os
+import platform
+import sys
+from collections.abc import Callable
+
+import numpy as np
+
+from . import activations, chain, mlp
+from .memory import in_fresh_process
+from .timing import CONTENDERS, MINIGRAD, NUMPY, TORCH, Contender, Row, race
+
+torch = None  # imported in main() unless --no-torch; the suite runs without it
+
+PER_OP_OPS = 1_000
+LONG_CHAIN_OPS = 100_000
+
+
+class Settings:
+    def __init__(self, quick: bool) -> None:
+        self.rounds = 5 if quick else 15
+        self.sample_seconds = 0.02 if quick else 0.05
+        self.contenders = [MINIGRAD, NUMPY] + ([TORCH] if torch is not None else [])
+
+
+def settle_heap() -> None:
+    """Allocate and free one 16 MB array before timing anything.
+
+    glibc hands freed memory back to the OS when more than 128 KB lie free at the
+    top of its heap (and maps blocks over 128 KB afresh each time), until it has
+    seen a large block freed. Before that, a workload whose temporaries straddle
+    the line pays page faults on every repeat (on the small MLP, ~70 a step,
+    1.7x the time), and which contender pays depends on the order of allocations.
+    Freeing one large block raises both thresholds, as in any process that has
+    used a large array; elsewhere this is just a short-lived array.
+    """
+    block = np.ones(4 << 20, np.float32)
+    del block
+
+
+def _race(builders: dict[str, Callable], settings: Settings) -> dict[str, float]:
+    contenders = [Contender(name, builders[name]) for name in settings.contenders]
+    return race(contenders, settings.rounds, settings.sample_seconds)
+
+
+# ---------------------------------------------------------------- workloads
+
+
+def run_mlp(config: mlp.MLPConfig, limit: float, beat_torch: bool, settings: Settings) -> Row:
+    steps = mlp.steps(config, settings.contenders)
+    times = _race(steps, settings)
+    row = Row(config.name, f"SGD step, {config.describe()}", "ms", _scaled(times, 1e3), limit)
+    if beat_torch and TORCH in times:
+        row.extra_checks.append(("below PyTorch's ratio", times[MINIGRAD] < times[TORCH]))
+    return row
+
+
+def run_per_op(settings: Settings) -> Row:
+    runs = chain.chains(PER_OP_OPS, settings.contenders)
+    times = _race(runs, settings)
+    what = f"per op, chain of {PER_OP_OPS:,} ops on 1 element, forward + backward"
+    return Row("per-op", what, "us/op", _scaled(times, 1e6 / PER_OP_OPS), 2.0)
+
+
+def run_long_chain(settings: Settings) -> list[Row]:
+    quick = Settings(quick=True)
+    quick.contenders = settings.contenders
+    quick.rounds = min(settings.rounds, 5)
+    runs = chain.chains(LONG_CHAIN_OPS, settings.contenders)
+    times = _race(runs, quick)
+    what = f"chain of {LONG_CHAIN_OPS:,} ops, forward + backward"
+    rows = [Row("chain", what, "ms", _scaled(times, 1e3), 3.0)]
+    peaks = {c: in_fresh_process("chain", c, LONG_CHAIN_OPS) for c in (MINIGRAD, NUMPY)}
+    per_node = {c: peak / LONG_CHAIN_OPS for c, peak in peaks.items()}
+    memory = Row("chain", "peak memory per op (graph node)", "bytes", {**per_node, TORCH: None})
+    memory.extra_checks.append(("< 1 KB per node", per_node[MINIGRAD] < 1024))
+    return rows + [memory]
+
+
+def run_activations(settings: Settings) -> list[Row]:
+    import minigrad as mg
+
+    rows = []
+    for name in mg.activations.names():
+        if name not in activations.REFERENCE:
+            print(f"  (skipping {name!r}: a user activation with no reference)")
+            continue
+        times = _race(activations.runs(name, settings.contenders), settings)
+        what = f"{name}, forward + backward, 1024x1024"
+        rows.append(Row("activations", what, "ms", _scaled(times, 1e3), 1.2))
+    return rows
+
+
+def run_step_memory(settings: Settings) -> Row:
+    peaks = {c: in_fresh_process("step", c) for c in (MINIGRAD, NUMPY)}
+    what = f"peak memory of one SGD step, {mlp.LARGE.describe()}"
+    return Row("step-memory", what, "MB", {**_scaled(peaks, 1e-6), TORCH: None}, 1.5)
+
+
+def _scaled(values: dict[str, float], factor: float) -> dict[str, float]:
+    return {name: value * factor for name, value in values.items()}
+
+
+WORKLOADS: dict[str, Callable[[Settings], Row | list[Row]]] = {
+    "mlp-small": lambda s: run_mlp(mlp.SMALL, 1.3, True, s),
+    "mlp-large": lambda s: run_mlp(mlp.LARGE, 1.1, False, s),
+    "per-op": run_per_op,
+    "chain": run_long_chain,
+    "activations": run_activations,
+    "step-memory": run_step_memory,
+}
+
+
+# ------------------------------------------------------------------- output
+
+
+def machine() -> list[str]:
+    """Where and with what the numbers were measured."""
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo") as f:
+            models = [line.split(":", 1)[1].strip() for line in f if line.startswith("model name")]
+        cpu = models[0] if models else cpu
+    except OSError:
+        pass
+    threads = os.environ.get("OMP_NUM_THREADS", "?")
+    lines = [
+        f"date     {datetime.date.today().isoformat()}",
+        f"machine  {os.cpu_count()} CPUs (nproc), {cpu}",
+        f"python   {platform.python_version()}, numpy {np.__version__}, "
+        f"torch {torch.__version__ if torch is not None else 'not used'}",
+        f"threads  {threads} (OMP/OPENBLAS/MKL_NUM_THREADS"
+        + (f", torch.set_num_threads({torch.get_num_threads()})" if torch is not None else "")
+        + ")",
+    ]
+    try:
+        from threadpoolctl import threadpool_info
+
+        for pool in threadpool_info():
+            lines.append(
+                f"blas     {pool.get('internal_api')} {pool.get('version')}, "
+                f"{pool.get('num_threads')} thread(s), core type {pool.get('architecture')}"
+            )
+    except ImportError:
+        pass
+    if hasattr(os, "getloadavg"):  # other work on the machine shows in the medians
+        one, five, fifteen = os.getloadavg()
+        lines.append(f"load     {one:.1f} {five:.1f} {fifteen:.1f} (1, 5, 15 min averages)")
+    tuning = [
+        f"{k}={os.environ[k]}" for k in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE") if k in os.environ
+    ]
+    if tuning:
+        lines.append(f"env      {' '.join(tuning)} (left as found)")
+    return lines
+
+
+def _number(value: float | None) -> str:
+    if value is None:
+        return "-"
+    return f"{value:.3g}" if value < 100 else f"{value:,.0f}"
+
+
+def _ratio(value: float | None) -> str:
+    return "-" if value is None else f"{value:.2f}x"
+
+
+def table(rows: list[Row]) -> list[str]:
+    header = ["workload", "what", "unit", "minigrad", "NumPy", "PyTorch", "mg/NumPy",
+              "torch/NumPy", "target", "met"]  # fmt: skip
+    body = []
+    for row in rows:
+        met = row.met()
+        body.append([
+            row.workload, row.what, row.unit,
+            *(_number(row.values.get(c)) for c in CONTENDERS),
+            _ratio(row.ratio(MINIGRAD)), _ratio(row.ratio(TORCH)),
+            row.target() or "-", "-" if met is None else ("yes" if met else "NO"),
+        ])  # fmt: skip
+    widths = [max(len(line[i]) for line in [header, *body]) for i in range(len(header))]
+    fmt = lambda line: "  ".join(cell.ljust(w) for cell, w in zip(line, widths, strict=True))
+    return [fmt(header), fmt(["-" * w for w in widths]), *map(fmt, body)]
+
+
+def profile(settings: Settings, top: int = 15) -> None:
+    """cProfile of minigrad's small-MLP step: where the engine spends its time."""
+    import cProfile
+    import pstats
+
+    step = mlp.steps(mlp.SMALL, [MINIGRAD, NUMPY])[MINIGRAD]
+    n = 200 if settings.rounds < 15 else 1000
+    profiler = cProfile.Profile()
+    profiler.runcall(lambda: [step() for _ in range(n)])
+    print(f"\ncProfile of {n} minigrad steps of mlp-small, top {top} by own time (tottime):")
+    stats = pstats.Stats(profiler, stream=sys.stdout)
+    stats.strip_dirs().sort_stats("tottime").print_stats(top)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m bench",
+        description="minigrad against a hand-written NumPy reference (and PyTorch, if "
+        "installed) on MLP steps, per-op overhead, long chains, activations and memory; "
+        "see bench/README.md",
+    )
+    parser.add_argument("--quick", action="store_true", help="fewer rounds, shorter samples")
+    parser.add_argument("--only", help=f"comma-separated workloads: {', '.join(WORKLOADS)}")
+    parser.add_argument("--profile", action="store_true", help="cProfile the mlp-small step")
+    parser.add_argument("--threads", type=int, default=1, help="BLAS/OpenMP/torch threads")
+    parser.add_argument("--no-torch", action="store_true", help="leave PyTorch out")
+    args = parser.parse_args(argv)
+    names = list(WORKLOADS) if not args.only else [n.strip() for n in args.only.split(",")]
+    unknown = [n for n in names if n not in WORKLOADS]
+    if unknown:
+        parser.error(f"unknown workload(s) {', '.join(unknown)}; known: {', '.join(WORKLOADS)}")
+    global torch
+    if not args.no_torch:
+        try:
+            import torch
+        except ImportError:  # its column stays empty
+            torch = None
+    if torch is not None:
+        torch.set_num_threads(args.threads)
+    settings = Settings(args.quick)
+    settle_heap()
+    print("\n".join(machine()))
+    print(f"rounds   {settings.rounds} interleaved, median reported\n")
+
+    rows: list[Row] = []
+    failed = []
+    for name in names:
+        print(f"running {name} ...", flush=True)
+        try:
+            result = WORKLOADS[name](settings)
+        except AssertionError as error:  # a cross-check failed: no timing is worth having
+            print(f"  FAILED cross-check: {error}")
+            failed.append(name)
+            continue
+        rows += result if isinstance(result, list) else [result]
+    print()
+    print("\n".join(table(rows)))
+    if args.profile:
+        profile(settings)
+    return 1 if failed else 0
