@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from . import activations, chain, mlp
+from . import activations, chain, conv, mlp
 from .memory import in_fresh_process
 from .timing import CONTENDERS, MINIGRAD, NUMPY, TORCH, Contender, Row, race
 
@@ -58,6 +58,11 @@ def run_mlp(config: mlp.MLPConfig, limit: float, beat_torch: bool, settings: Set
     if beat_torch and TORCH in times:
         row.extra_checks.append(("below PyTorch's ratio", times[MINIGRAD] < times[TORCH]))
     return row
+
+
+def run_conv(settings: Settings) -> Row:
+    times = _race(conv.steps(settings.contenders), settings)
+    return Row("conv-step", f"SGD step, {conv.DESCRIPTION}", "ms", _scaled(times, 1e3))
 
 
 def run_per_op(settings: Settings) -> Row:
@@ -113,6 +118,7 @@ WORKLOADS: dict[str, Callable[[Settings], Row | list[Row]]] = {
     "chain": run_long_chain,
     "activations": run_activations,
     "step-memory": run_step_memory,
+    "conv-step": run_conv,
 }
 
 
