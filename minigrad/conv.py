@@ -163,11 +163,10 @@ def conv2d_op(x: Array, w: Array, stride: Pair, padding: Pair) -> Array:
 # ------------------------------------------------------------------ pooling
 
 
-def _checked_windows(op: str, x: Array, kernel: Pair, stride: Pair) -> Array:
+def _check_pool(op: str, x: Array, kernel: Pair, stride: Pair) -> None:
     problem = _window_problem(op, x, kernel, stride)
     if problem:
         raise ValueError(problem)
-    return _windows(x, kernel, stride)
 
 
 def _explain_pool(op: str) -> Callable[..., str]:
@@ -179,31 +178,66 @@ def _explain_pool(op: str) -> Callable[..., str]:
     return explain
 
 
+def _offsets(x_shape: tuple[int, ...], kernel: Pair, stride: Pair):
+    """For each offset (i, j) inside a window, the (rows, cols) slices of the
+    elements that offset reads in every window: pooling works on these kh*kw
+    strided slabs, with one NumPy call each, instead of reducing over small
+    window axes (a slow path in NumPy)."""
+    (kh, kw), (sh, sw) = kernel, stride
+    oh, ow = (x_shape[2] - kh) // sh + 1, (x_shape[3] - kw) // sw + 1
+    for i in range(kh):
+        for j in range(kw):
+            yield slice(i, i + sh * (oh - 1) + 1, sh), slice(j, j + sw * (ow - 1) + 1, sw)
+
+
 def _max_pool2d_grad(g: Array, y: Array, x: Array, kernel: Pair, stride: Pair) -> Array:
     # The gradient of each window's max goes to the maximum; tied maxima share
-    # it evenly (as for the max reduction). Overlapping windows add up in col2im.
-    ties = _windows(x, kernel, stride) == y[..., None, None]
-    share = ties / ties.sum(axis=(-2, -1), keepdims=True, dtype=g.dtype)
-    return _col2im(g[..., None, None] * share, x.shape, stride)
+    # it evenly (as for the max reduction). Overlapping windows add up.
+    slabs = [
+        (rows, cols, x[:, :, rows, cols] == y) for rows, cols in _offsets(x.shape, kernel, stride)
+    ]
+    ties = np.zeros(y.shape, g.dtype)
+    for _, _, won in slabs:
+        ties += won
+    share = g / ties
+    dx = np.zeros_like(x)
+    for rows, cols, won in slabs:
+        dx[:, :, rows, cols] += share * won
+    return dx
 
 
 @defop("max_pool2d", _max_pool2d_grad, explain=_explain_pool("max_pool2d"))
 def max_pool2d_op(x: Array, kernel: Pair, stride: Pair) -> Array:
     """y[n, c, h, w] = max_{i, j} x[n, c, h*sh + i, w*sw + j]"""
-    return _checked_windows("max_pool2d", x, kernel, stride).max(axis=(-2, -1))
+    _check_pool("max_pool2d", x, kernel, stride)
+    offsets = _offsets(x.shape, kernel, stride)
+    rows, cols = next(offsets)
+    y = x[:, :, rows, cols].copy()
+    for rows, cols in offsets:
+        np.maximum(y, x[:, :, rows, cols], out=y)
+    return y
 
 
 def _avg_pool2d_grad(g: Array, y: Array, x: Array, kernel: Pair, stride: Pair) -> Array:
     # d/dx mean of kh*kw values = 1/(kh kw) for each value of the window.
-    kh, kw = kernel
-    dcols = np.broadcast_to(g[..., None, None] / (kh * kw), g.shape + (kh, kw))
-    return _col2im(dcols, x.shape, stride)
+    share = g / (kernel[0] * kernel[1])
+    dx = np.zeros_like(x)
+    for rows, cols in _offsets(x.shape, kernel, stride):
+        dx[:, :, rows, cols] += share
+    return dx
 
 
 @defop("avg_pool2d", _avg_pool2d_grad, explain=_explain_pool("avg_pool2d"))
 def avg_pool2d_op(x: Array, kernel: Pair, stride: Pair) -> Array:
     """y[n, c, h, w] = mean_{i, j} x[n, c, h*sh + i, w*sw + j]"""
-    return _checked_windows("avg_pool2d", x, kernel, stride).mean(axis=(-2, -1))
+    _check_pool("avg_pool2d", x, kernel, stride)
+    offsets = _offsets(x.shape, kernel, stride)
+    rows, cols = next(offsets)
+    y = x[:, :, rows, cols].copy()
+    for rows, cols in offsets:
+        y += x[:, :, rows, cols]
+    y /= kernel[0] * kernel[1]
+    return y
 
 
 # ------------------------------------------------------ functions on Tensors
