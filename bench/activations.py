@@ -105,30 +105,24 @@ def ref_softplus(x, g):
     return y, d
 
 
-def _gelu_inner(x):
-    xc = np.clip(x, -10, 10)
-    u = xc * xc
-    u *= GELU_K * GELU_C
-    u += GELU_K
-    u *= xc  # k (x + c x^3) = x (k + kc x^2)
-    return xc, np.tanh(u)
-
-
 def ref_gelu(x, g):
-    xc, t = _gelu_inner(x)
-    y = t + 1
-    y *= x
-    y *= 0.5
+    # gelu(x) = x s, s = sigmoid(2u), u = k (x + c x^3), as the registry computes it
+    xc = np.clip(x, -100, 100)
+    v = xc * xc
+    v *= 2 * GELU_K * GELU_C
+    v += 2 * GELU_K
+    v *= xc
+    s = _sigmoid(v)
+    y = s * x
     slope = xc * xc
     slope *= 3 * GELU_C
     slope += 1
-    slope *= GELU_K  # k (1 + 3c x^2)
-    d = 1 - t * t
+    slope *= 2 * GELU_K
+    d = 1 - s
+    d *= s
     d *= slope
     d *= x
-    t += 1
-    d += t
-    d *= 0.5  # 0.5 (1 + t) + 0.5 x (1 - t^2) k (1 + 3c x^2)
+    d += s  # s + x s (1 - s) 2k (1 + 3c x^2)
     d *= g
     return y, d
 

@@ -211,40 +211,43 @@ _GELU_K = math.sqrt(2 / math.pi)
 _GELU_C = 0.044715
 
 
-def _gelu_inner(x: Array) -> tuple[Array, Array]:
-    # Beyond |x| = 10 tanh is exactly +-1, so clipping changes nothing but keeps
-    # x^3 from overflowing.
-    xc = np.clip(x, -10, 10)
-    u = xc * xc
-    u *= _GELU_K * _GELU_C
-    u += _GELU_K
-    u *= xc  # k (x + c x^3) = x (k + kc x^2)
-    return xc, np.tanh(u)
+def _gelu_gate(x: Array) -> tuple[Array, Array]:
+    """The clipped x and s = sigmoid(2u), u = k (x + c x^3), so that gelu(x) = x s.
+
+    0.5 (1 + tanh u) = sigmoid(2u): the sigmoid form keeps s (and the
+    derivative) tiny but non-zero in the negative tail, where 1 + tanh u rounds
+    to exactly 0 (x < -7) and would call a unit dead. Beyond |x| = 100, s is 0 or
+    1 to every float's precision: clipping there changes nothing but keeps x^3
+    finite in float32.
+    """
+    xc = np.clip(x, -100, 100)
+    v = xc * xc
+    v *= 2 * _GELU_K * _GELU_C
+    v += 2 * _GELU_K
+    v *= xc  # 2u = x (2k + 2kc x^2)
+    return xc, _sigmoid(v)
 
 
 def _gelu_derivative(x: Array, y: Array) -> Array:
-    # d/dx 0.5 x (1 + t) = 0.5 (1 + t) + 0.5 x (1 - t^2) k (1 + 3c x^2)
-    xc, t = _gelu_inner(x)
+    # d/dx x s(2u) = s + x s (1 - s) d(2u)/dx, with d(2u)/dx = 2k (1 + 3c x^2)
+    xc, s = _gelu_gate(x)
     slope = xc * xc
     slope *= 3 * _GELU_C
     slope += 1
-    slope *= _GELU_K  # k (1 + 3c x^2): d/dx of k (x + c x^3)
-    d = 1 - t * t
+    slope *= 2 * _GELU_K
+    d = 1 - s
+    d *= s
     d *= slope
     d *= x
-    t += 1
-    d += t
-    d *= 0.5
+    d += s
     return d
 
 
 # gelu(x) = 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))), the tanh approximation.
 @builtin("gelu", _gelu_derivative)
 def _gelu(x: Array) -> Array:
-    y = _gelu_inner(x)[1]
-    y += 1
+    y = _gelu_gate(x)[1]
     y *= x
-    y *= 0.5
     return y
 
 
