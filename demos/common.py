@@ -145,6 +145,32 @@ def one_blas_thread() -> contextlib.AbstractContextManager:
     return threadpool_limits(limits=1, user_api="blas")
 
 
+def fit_and_report(
+    result: Result,
+    model: Any,
+    opt: Any,
+    data: tuple[Any, Any, Any, Any],
+    epochs: int,
+    rng: Any,
+    batch_size: int = 32,
+) -> None:
+    """Train a classifier with ``fit`` and report its accuracies and speed."""
+    import time
+
+    import minigrad as mg
+
+    X_train, y_train, X_test, y_test = data
+    start = time.perf_counter()
+    steps = fit(model, opt, X_train, y_train, epochs, batch_size=batch_size, rng=rng)
+    seconds = time.perf_counter() - start
+    with mg.no_grad():
+        result.report("train_accuracy", mg.data.accuracy(model(X_train), y_train), "train accuracy")
+        result.report("test_accuracy", mg.data.accuracy(model(X_test), y_test), "test accuracy")
+    result.report("steps", steps, "training steps")
+    result.report("train_seconds", seconds, "training time (s)")
+    result.report("ms_per_step", 1000 * seconds / steps, f"time per step, batch {batch_size} (ms)")
+
+
 def setup_matplotlib() -> None:
     """Draw without a screen (figures go to files)."""
     import matplotlib

@@ -5,13 +5,13 @@ Run: python -m demos.digits_convnet [--quick] [--seed N] [--out DIR]
 
 from __future__ import annotations
 
-import time
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 
 import minigrad as mg
-from demos.common import Result, fit, main_for
+from demos.common import Result, fit_and_report, main_for
 from minigrad import nn
 
 TITLE = "A convnet on the 8x8 digits"
@@ -21,16 +21,27 @@ CLAIM = (
 )
 
 
-def convnet(channels: tuple[int, int] = (32, 64), activation: str = "relu") -> nn.Sequential:
-    """1x8x8 -> conv 3x3 -> 2x2 pool -> conv 3x3 -> 2x2 pool -> linear -> 10 logits."""
+def convnet(
+    channels: tuple[int, int] = (32, 64),
+    activation: str | Callable[[int], nn.Module] = "relu",
+) -> nn.Sequential:
+    """1x8x8 -> conv 3x3 -> act -> 2x2 pool -> conv 3x3 -> act -> 2x2 pool -> linear
+    -> 10 logits. ``activation`` is a registered activation's name, or a function
+    that makes the module to follow a layer of ``channels`` channels (for PReLU's
+    per-channel slopes)."""
     c1, c2 = channels
-    act = nn.layers.activation_module
+
+    def act(width: int) -> nn.Module:
+        if isinstance(activation, str):
+            return nn.layers.activation_module(activation)
+        return activation(width)
+
     return nn.Sequential(
         nn.Conv2d(1, c1, 3, padding=1),
-        act(activation),
+        act(c1),
         nn.MaxPool2d(2),
         nn.Conv2d(c1, c2, 3, padding=1),
-        act(activation),
+        act(c2),
         nn.MaxPool2d(2),
         nn.Flatten(),
         nn.Linear(c2 * 2 * 2, 10),
@@ -53,16 +64,7 @@ def run(quick: bool = False, seed: int = 0, out: Path = Path("demo-output")) -> 
     print(f"{TITLE}: {len(X_train)} training and {len(X_test)} test images, {epochs} epochs")
     print(model)
 
-    start = time.perf_counter()
-    steps = fit(model, opt, X_train, y_train, epochs, batch_size=32, rng=rng)
-    seconds = time.perf_counter() - start
-
-    with mg.no_grad():
-        result.report("train_accuracy", mg.data.accuracy(model(X_train), y_train), "train accuracy")
-        result.report("test_accuracy", mg.data.accuracy(model(X_test), y_test), "test accuracy")
-    result.report("steps", steps, "training steps")
-    result.report("train_seconds", seconds, "training time (s)")
-    result.report("ms_per_step", 1000 * seconds / steps, "time per step, batch 32 (ms)")
+    fit_and_report(result, model, opt, (X_train, y_train, X_test, y_test), epochs, rng)
     return result
 
 

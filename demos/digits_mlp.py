@@ -10,13 +10,12 @@ Run: python -m demos.digits_mlp [--quick] [--seed N] [--out DIR]
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import numpy as np
 
 import minigrad as mg
-from demos.common import Result, fit, main_for
+from demos.common import Result, fit_and_report, main_for
 
 TITLE = "An MLP on the 8x8 digits"
 CLAIM = (
@@ -35,16 +34,7 @@ def run(quick: bool = False, seed: int = 0, out: Path = Path("demo-output")) -> 
     epochs = 10 if quick else 30
     print(f"{TITLE}: {len(X_train)} training and {len(X_test)} test images, {epochs} epochs")
 
-    start = time.perf_counter()
-    steps = fit(model, opt, X_train, y_train, epochs, batch_size=32, rng=rng)
-    seconds = time.perf_counter() - start
-
-    with mg.no_grad():
-        result.report("train_accuracy", mg.data.accuracy(model(X_train), y_train), "train accuracy")
-        result.report("test_accuracy", mg.data.accuracy(model(X_test), y_test), "test accuracy")
-    result.report("steps", steps, "training steps")
-    result.report("train_seconds", seconds, "training time (s)")
-    result.report("ms_per_step", 1000 * seconds / steps, "time per step (ms)")
+    fit_and_report(result, model, opt, (X_train, y_train, X_test, y_test), epochs, rng)
     return result
 
 

@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 
 import minigrad as mg
+from demos import digits_convnet
 from demos.common import Result, main_for, progress
 from demos.digits_convnet import images
 from minigrad import nn
@@ -59,19 +60,8 @@ LAYERS = ("conv1", "conv2")  # the two activation layers, input side first
 
 
 def convnet(activation: Callable[[int], nn.Activation]) -> nn.Sequential:
-    """demos.digits_convnet's network with any activation module: 1x8x8 -> conv 3x3
-    -> act -> 2x2 pool -> conv 3x3 -> act -> 2x2 pool -> linear -> 10 logits."""
-    c1, c2 = CHANNELS
-    return nn.Sequential(
-        nn.Conv2d(1, c1, 3, padding=1),
-        activation(c1),
-        nn.MaxPool2d(2),
-        nn.Conv2d(c1, c2, 3, padding=1),
-        activation(c2),
-        nn.MaxPool2d(2),
-        nn.Flatten(),
-        nn.Linear(c2 * 2 * 2, 10),
-    )
+    """demos.digits_convnet's network (smaller) with any activation module."""
+    return digits_convnet.convnet(CHANNELS, activation)
 
 
 def moving_average(values: list[float], window: int = WINDOW) -> np.ndarray:

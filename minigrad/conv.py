@@ -190,6 +190,16 @@ def _offsets(x_shape: tuple[int, ...], kernel: Pair, stride: Pair):
             yield slice(i, i + sh * (oh - 1) + 1, sh), slice(j, j + sw * (ow - 1) + 1, sw)
 
 
+def _fold_windows(combine: np.ufunc, x: Array, kernel: Pair, stride: Pair) -> Array:
+    """``combine`` (np.maximum, np.add) of every window's elements, one slab at a time."""
+    offsets = _offsets(x.shape, kernel, stride)
+    rows, cols = next(offsets)
+    y = x[:, :, rows, cols].copy()
+    for rows, cols in offsets:
+        combine(y, x[:, :, rows, cols], out=y)
+    return y
+
+
 def _max_pool2d_grad(g: Array, y: Array, x: Array, kernel: Pair, stride: Pair) -> Array:
     # The gradient of each window's max goes to the maximum; tied maxima share
     # it evenly (as for the max reduction). Overlapping windows add up.
@@ -210,12 +220,7 @@ def _max_pool2d_grad(g: Array, y: Array, x: Array, kernel: Pair, stride: Pair) -
 def max_pool2d_op(x: Array, kernel: Pair, stride: Pair) -> Array:
     """y[n, c, h, w] = max_{i, j} x[n, c, h*sh + i, w*sw + j]"""
     _check_pool("max_pool2d", x, kernel, stride)
-    offsets = _offsets(x.shape, kernel, stride)
-    rows, cols = next(offsets)
-    y = x[:, :, rows, cols].copy()
-    for rows, cols in offsets:
-        np.maximum(y, x[:, :, rows, cols], out=y)
-    return y
+    return _fold_windows(np.maximum, x, kernel, stride)
 
 
 def _avg_pool2d_grad(g: Array, y: Array, x: Array, kernel: Pair, stride: Pair) -> Array:
@@ -231,11 +236,7 @@ def _avg_pool2d_grad(g: Array, y: Array, x: Array, kernel: Pair, stride: Pair) -
 def avg_pool2d_op(x: Array, kernel: Pair, stride: Pair) -> Array:
     """y[n, c, h, w] = mean_{i, j} x[n, c, h*sh + i, w*sw + j]"""
     _check_pool("avg_pool2d", x, kernel, stride)
-    offsets = _offsets(x.shape, kernel, stride)
-    rows, cols = next(offsets)
-    y = x[:, :, rows, cols].copy()
-    for rows, cols in offsets:
-        y += x[:, :, rows, cols]
+    y = _fold_windows(np.add, x, kernel, stride)
     y /= kernel[0] * kernel[1]
     return y
 
