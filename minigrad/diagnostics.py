@@ -200,7 +200,16 @@ class _Capture:
             module.__dict__.pop("forward", None)
 
 
-def _units_where(model: Any, x: Any, batch_size: int | None, which: str) -> dict[str, int]:
+def unit_masks(
+    model: Any, x: Any, which: str = "dead", batch_size: int | None = None
+) -> dict[str, np.ndarray]:
+    """Per activation module, a boolean array over its units: ``which="dead"``
+    marks the units whose local derivative is 0 for every example of ``x``,
+    ``which="inactive"`` those whose input is <= 0 for every example. The
+    counts of ``dead_units`` and ``inactive_units`` are these masks' sums; the
+    masks say *which* units, to follow one through training."""
+    if which not in ("dead", "inactive"):
+        raise ValueError(f"unit_masks: which must be 'dead' or 'inactive', got {which!r}")
     from .autograd import no_grad
 
     capture = _Capture(model)
@@ -213,7 +222,7 @@ def _units_where(model: Any, x: Any, batch_size: int | None, which: str) -> dict
                 model(data[start : start + step])
     finally:
         capture.close()
-    counts = {}
+    masks = {}
     for name, module in capture.modules:
         always = None
         for x_call, out in capture.calls[name]:
@@ -224,8 +233,8 @@ def _units_where(model: Any, x: Any, batch_size: int | None, which: str) -> dict
                 mask = (output if op == "maxout" else inputs[0]) <= 0
             units = per_unit_all(mask)
             always = units if always is None else always & units
-        counts[name] = 0 if always is None else int(always.sum())
-    return counts
+        masks[name] = np.zeros(0, dtype=bool) if always is None else always
+    return masks
 
 
 def dead_units(model: Any, x: Any, batch_size: int | None = None) -> dict[str, int]:
@@ -233,7 +242,7 @@ def dead_units(model: Any, x: Any, batch_size: int | None = None) -> dict[str, i
     every example of ``x``. The model runs without recording a graph; give
     ``batch_size`` to run a large data set in pieces (a unit must be dead in all).
     Units of leaky ReLU, PReLU (non-zero slope), ELU and maxout are never dead."""
-    return _units_where(model, x, batch_size, "dead")
+    return {name: int(m.sum()) for name, m in unit_masks(model, x, "dead", batch_size).items()}
 
 
 def inactive_units(model: Any, x: Any, batch_size: int | None = None) -> dict[str, int]:
@@ -241,7 +250,8 @@ def inactive_units(model: Any, x: Any, batch_size: int | None = None) -> dict[st
     example of ``x`` (for maxout: whose output is). For ReLU the same as
     ``dead_units``; leaky ReLU and PReLU units still pass a small gradient there
     and can recover."""
-    return _units_where(model, x, batch_size, "inactive")
+    masks = unit_masks(model, x, "inactive", batch_size)
+    return {name: int(m.sum()) for name, m in masks.items()}
 
 
 @dataclass

@@ -43,6 +43,13 @@ def test_dead_units_counts_units_dead_on_every_example():
     assert diagnostics.dead_units(_net_with_two_dead_units(), X) == {"layers.1": 2}
 
 
+def test_unit_masks_say_which_units_are_dead():
+    masks = diagnostics.unit_masks(_net_with_two_dead_units(), X)
+    assert masks["layers.1"].tolist() == [True, True, False, False]
+    with pytest.raises(ValueError, match="which"):
+        diagnostics.unit_masks(_net_with_two_dead_units(), X, which="sleepy")
+
+
 def test_dead_units_in_batches_agrees_with_one_batch():
     net = _net_with_two_dead_units()
     assert diagnostics.dead_units(net, X, batch_size=10) == diagnostics.dead_units(net, X)
