@@ -428,17 +428,25 @@ def _finite_max(x, axis):
     return np.where(np.isfinite(m), m, 0)
 
 
+def _minus(x, m):
+    # x - m for x <= m. It rounds to -inf only when the true difference is below
+    # -1.8e308 (x and m at opposite ends of the float range), and e^-inf = 0 is
+    # then exact: no warning for it.
+    with np.errstate(over="ignore"):
+        return x - m
+
+
 def _stable_logsumexp(x, axis):
     # log sum e^x = m + log sum e^(x - m) with m = max x: no overflow for any finite x.
     m = _finite_max(x, axis)
-    return m + np.log(np.exp(x - m).sum(axis=axis, keepdims=True))
+    return m + np.log(np.exp(_minus(x, m)).sum(axis=axis, keepdims=True))
 
 
 @defop(
     "logsumexp",
     # d/dx_i log sum_j e^x_j = e^(x_i - lse) = softmax(x)_i
     lambda g, y, x, axis, keepdims: (
-        _expand(g, x, axis, keepdims) * np.exp(x - _expand(y, x, axis, keepdims))
+        _expand(g, x, axis, keepdims) * np.exp(_minus(x, _expand(y, x, axis, keepdims)))
     ),
 )
 def logsumexp(x, axis, keepdims):
@@ -451,7 +459,7 @@ def logsumexp(x, axis, keepdims):
 @defop("softmax", lambda g, y, x, axis: y * (g - (g * y).sum(axis=axis, keepdims=True)))
 def softmax(x, axis):
     """e^x / sum(e^x) over axis"""
-    e = np.exp(x - x.max(axis=axis, keepdims=True))
+    e = np.exp(_minus(x, _finite_max(x, axis)))
     return e / e.sum(axis=axis, keepdims=True)
 
 
@@ -459,7 +467,7 @@ def softmax(x, axis):
 @defop("log_softmax", lambda g, y, x, axis: g - np.exp(y) * g.sum(axis=axis, keepdims=True))
 def log_softmax(x, axis):
     """x - logsumexp(x) over axis"""
-    shifted = x - _finite_max(x, axis)  # x - m - log sum e^(x - m), as in logsumexp
+    shifted = _minus(x, _finite_max(x, axis))  # x - m - log sum e^(x - m), as in logsumexp
     shifted -= np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
     return shifted
 

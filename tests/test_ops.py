@@ -292,3 +292,19 @@ def test_op_values_and_gradients_match_torch(name, case, rng):
     t_out.backward(torch.tensor(seed))
     for x, tx in zip(inputs, t_inputs, strict=False):
         np.testing.assert_allclose(x.grad, tx.grad.numpy(), rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("name", ["softmax", "log_softmax", "logsumexp"])
+def test_softmax_family_is_silent_at_the_ends_of_the_float_range(name, dtype):
+    big = float(np.finfo(dtype).max)  # big - (-big) is beyond the float range
+    x = mg.Tensor(np.array([[big, -big, 0.0], [1e4, -1e4, 5.0]], dtype), requires_grad=True)
+    fn = getattr(mg, name)
+    with np.errstate(all="raise", under="ignore"):
+        y = fn(x)
+        y.backward(np.ones(y.shape, dtype))
+    assert not np.any(np.isnan(y.data)) and np.all(np.isfinite(x.grad))
+    if name == "softmax":
+        np.testing.assert_allclose(y.data[:, 0], [1.0, 1.0])
+    if name == "log_softmax":
+        assert y.data[1, 1] == pytest.approx(-2e4, rel=1e-6)  # exact far below the max
