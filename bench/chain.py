@@ -105,18 +105,3 @@ def chains(n_ops: int, contenders: list[str]) -> dict[str, Callable[[], tuple[fl
 
 
 # ------------------------------------------------- memory, in a fresh process
-
-
-def chain_peak_bytes(contender: str, n_ops: int) -> int:
-    """Peak traced memory (Python objects and NumPy arrays) of one forward and
-    backward pass, over what was allocated before it; run in a fresh process."""
-    import gc
-    import tracemalloc
-
-    run = BUILDERS[contender](n_ops)
-    gc.collect()
-    tracemalloc.start()
-    run()
-    peak = tracemalloc.get_traced_memory()[1]
-    tracemalloc.stop()
-    return peak

@@ -19,6 +19,16 @@ import tracemalloc
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
+def peak_bytes(work) -> int:
+    """tracemalloc's peak while ``work()`` runs: what it allocates and holds at once."""
+    gc.collect()
+    tracemalloc.start()
+    work()
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    return peak
+
+
 def step_peak_bytes(contender: str) -> int:
     """One training step of workload 2, from a freshly built model and optimizer:
     the peak of what the step allocates (its growth over the state before it)."""
@@ -26,18 +36,14 @@ def step_peak_bytes(contender: str) -> int:
 
     x, labels, weights = problem(LARGE)
     step, _ = BUILDERS[contender](LARGE, x, labels, weights)
-    gc.collect()
-    tracemalloc.start()
-    step()
-    peak = tracemalloc.get_traced_memory()[1]
-    tracemalloc.stop()
-    return peak
+    return peak_bytes(step)
 
 
 def chain_peak_bytes(contender: str, n_ops: int) -> int:
-    from . import chain
+    """One forward and backward pass through an ``n_ops`` chain."""
+    from .chain import BUILDERS
 
-    return chain.chain_peak_bytes(contender, n_ops)
+    return peak_bytes(BUILDERS[contender](n_ops))
 
 
 def in_fresh_process(kind: str, contender: str, *args: object) -> int:

@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 import minigrad as mg
-from demos.common import Result, main_for, one_blas_thread, progress
+from demos.common import Result, main_for, progress
 from minigrad.nn import functional as F
 
 TITLE = "Maxout: ReLU and leaky ReLU as special cases, at twice the weights"
@@ -395,11 +395,6 @@ def multiply_adds(sizes: list[int], pieces: int) -> int:
 
 
 def run(quick: bool = False, seed: int = 0, out: Path = Path("demo-output")) -> Result:
-    with one_blas_thread():
-        return measure(quick, seed, out)
-
-
-def measure(quick: bool, seed: int, out: Path) -> Result:
     result = Result("maxout", TITLE, CLAIM, out)
     mg.manual_seed(seed)
     print(TITLE)

@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 
 import minigrad as mg
-from demos.common import Result, main_for, one_blas_thread, progress
+from demos.common import Result, main_for, progress
 from minigrad import nn
 from minigrad.nn import functional as F
 
@@ -620,9 +620,8 @@ def run(quick: bool = False, seed: int = 0, out: Path = Path("demo-output")) -> 
     threshold = mlp_setting.thresholds[0]
     start = time.perf_counter()
     print(f"{TITLE}\n  MLP: {', '.join(mlp_setting.activations)}; convnet: ReLU and tanh")
-    with one_blas_thread():
-        mlps = experiment(mlp_setting, seed)
-        convs = experiment(conv_setting, seed)
+    mlps = experiment(mlp_setting, seed)
+    convs = experiment(conv_setting, seed)
 
     result.report("threshold", threshold, "training-error threshold")
     best_lr = {f"{o.setting.name}/{a}": lr for o in (mlps, convs) for a, lr in o.best_lr.items()}

@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 
 import minigrad as mg
-from demos.common import Result, main_for, one_blas_thread, progress
+from demos.common import Result, main_for, progress
 from minigrad.nn import functional as F
 
 TITLE = "Saturation and vanishing gradients"
@@ -521,11 +521,6 @@ def measure_training(result, data, epochs, seed):
 
 
 def run(quick: bool = False, seed: int = 0, out: Path = Path("demo-output")) -> Result:
-    with one_blas_thread():
-        return _run(quick, seed, out)
-
-
-def _run(quick: bool, seed: int, out: Path) -> Result:
     result = Result("saturation", TITLE, CLAIM, out)
     mg.manual_seed(seed)
     start = time.perf_counter()

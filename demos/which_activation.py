@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 
 import minigrad as mg
-from demos.common import Result, main_for, one_blas_thread, progress
+from demos.common import Result, main_for, progress
 from minigrad.nn import functional as F
 
 TITLE = "Which activation should I use? All of them on the same tasks"
@@ -553,7 +553,7 @@ def run(
     # Read the registry now, so an activation registered before this call is in the table.
     names = list(mg.activations.names() if activations is None else activations)
     # Diverging runs at the grid's high rates overflow on purpose: silence NumPy's warnings.
-    with one_blas_thread(), np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         return measure(quick, seed, out, names)
 
 

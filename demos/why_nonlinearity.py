@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 
 import minigrad as mg
-from demos.common import Result, main_for, one_blas_thread, progress
+from demos.common import Result, main_for, progress
 from minigrad.nn import functional as F
 
 TITLE = "Why a nonlinearity: without the max, layers collapse into one matrix"
@@ -463,8 +463,7 @@ def run(quick: bool = False, seed: int = 0, out: Path = Path("demo-output")) -> 
     rng = np.random.default_rng(seed)
     steps = 300 if quick else 3000
     print(f"{TITLE} ({steps} full-batch Adam steps per network)")
-    with one_blas_thread():
-        experiment(steps, seed, rng, result)
+    experiment(steps, seed, rng, result)
     return result
 
 
