@@ -594,17 +594,27 @@ def run(quick: bool = False, seed: int = 0, out: Path = Path("demo-output")) -> 
         f"mg.nn.MLP width 2, depth 10: share of {nets} with a constant output",
     )
 
-    # 5. A network with dead units, drawn layer by layer.
+    # 5. The network with dead units, drawn layer by layer on the whole training set,
+    # so that its dead cells are the units counted dead above.
     model = followed.model
-    xb, yb = X[:64], y[:64]
-    loss = F.cross_entropy(model(xb), yb)
+    loss = F.cross_entropy(model(X), y)
     model.zero_grad()
     loss.backward()
+    drawn_dead = result.report(
+        "graph_dead_cells",
+        {name: int(m.sum()) for name, m in mg.diagnostics.unit_masks(model, X).items()},
+        "dead units per ReLU layer, drawn as dead cells",
+    )
     result.graph(
-        mg.draw(loss, model=model, group_by="module", title=f"ReLU MLP after SGD at lr {top_lr:g}"),
+        mg.draw(loss, model=model, title=f"ReLU MLP after SGD at lr {top_lr:g}, all training data"),
         "dying_relu_graph",
-        "The ReLU network trained at the highest learning rate, on 64 examples: each ReLU node "
-        "says how many of its units were dead on this batch; dead gradients are grey and dashed.",
+        f"The ReLU network trained at lr {top_lr:g}, after one backward pass on all "
+        f"{len(X)} training images. Each ReLU layer has a strip of one cell per unit: "
+        f"the {sum(drawn_dead.values())} grey, crossed cells are its dead units (f' = 0 on "
+        "every training image: they pass no gradient back and never learn again); blue "
+        "cells pass gradient, deeper blue on more of the images. Each box also gives the "
+        "gradient reaching it relative to the output's. Hover a cell (open the picture) "
+        "for its unit number and numbers.",
     )
 
     # 6. Figures and the comparison with the claims.

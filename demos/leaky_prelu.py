@@ -289,10 +289,12 @@ def run(quick: bool = False, seed: int = 0, out: Path = Path("demo-output")) -> 
     model.zero_grad()
     loss.backward()
     result.graph(
-        mg.draw(loss, model=model, group_by="module", title="Convnet with PReLU, after training"),
+        mg.draw(loss, model=model, title="Convnet with PReLU, after training"),
         "leaky_prelu_graph",
-        "The trained PReLU convnet on 16 digits: each PReLU's slope (named 1.weight and "
-        "4.weight) is a parameter node with its own gradient.",
+        "The trained PReLU convnet on 16 digits, one box per layer: each PReLU's slope "
+        "(1.weight and 4.weight, in the box's tooltip) is a parameter with its own "
+        "gradient, and its strip has one cell per channel (blue: passing; orange: "
+        "saturated, on the slope's side on every example).",
     )
     plot_slopes(runs, result)
     plot_convergence(runs, result)

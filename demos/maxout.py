@@ -451,11 +451,12 @@ def show_learned_units(quick: bool, seed: int, result: Result) -> None:
     loss = F.mse_loss(model(x[::50]), mg.Tensor(target(x[::50])))
     loss.backward()
     result.graph(
-        mg.draw(loss, model=model, group_by="module", title="maxout MLP 1-16-16-1, 4 points"),
+        mg.draw(loss, model=model, title="maxout MLP 1-16-16-1, 4 points"),
         "maxout_graph",
-        "The trained maxout MLP's graph on 4 points: each Maxout layer is a linear layer "
-        "with twice the outputs followed by the maxout op, which passes each unit's "
-        "gradient to its winning piece only.",
+        "The trained maxout MLP on 4 points, one box per layer: each Maxout layer is a "
+        "linear layer with twice the outputs (its own box) followed by the maxout, which "
+        "passes each unit's gradient to its winning piece only. The maxout's unit strip "
+        "has no dead or saturated cell: one piece always passes the whole gradient.",
     )
 
 

@@ -413,7 +413,7 @@ def draw_graph(svm: mg.nn.Linear, X, y, result: Result) -> None:
     svm.zero_grad()
     loss.backward()
     result.graph(
-        mg.draw(loss, model=svm, title="One neuron as a binary SVM, after backward"),
+        mg.draw(loss, model=svm, group_by="op", title="One neuron as a binary SVM, after backward"),
         "neuron_classifier_graph",
         "The computation graph of the SVM objective mean(max(0, 1 - y (w.x + b))) + "
         "λ ||w||^2 on six of the overlapping points, after backward: three inside the margin "

@@ -470,11 +470,14 @@ def draw_graphs(result: Result, seed: int) -> None:
         if act != "sigmoid":
             title = f"{LABELS[act]} MLP at initialisation, one batch of 32"
             result.graph(
-                mg.draw(loss, model=model, group_by="module", title=title),
+                mg.draw(loss, model=model, title=title),
                 f"relu_vs_tanh_graph_{act}",
-                f"The {LABELS[act]} MLP's graph after one backward pass at initialisation "
-                f"(seed {seed}); edge widths follow mean |grad|, activation nodes give the "
-                "share of saturated units and the units inactive on every example of the batch.",
+                f"The {LABELS[act]} MLP after one backward pass at initialisation (seed "
+                f"{seed}), one box per layer: the gradient reaching it relative to the "
+                "output's, and for each activation a strip of one cell per unit (grey "
+                "crossed: dead; orange: saturated, 0 < f' < a tenth of its peak on every "
+                "example; blue: passing, deeper on more of the batch). Edge widths follow "
+                "mean |grad|.",
             )
     result.report(
         "mlp_first_layer_grad_at_init", first_layer, "MLP at init: mean |grad| of layers.0.weight"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import re
 from pathlib import Path
 
 from demos.common import Result, format_value
@@ -18,7 +19,50 @@ td, th { border: 1px solid #ccc; padding: .2em .6em; text-align: left; vertical-
 figure { margin: 1em 0 } figcaption { font-size: .9em; color: #555 }
 img { max-width: 100% } pre { overflow: auto; background: #f6f6f6; padding: .5em }
 nav li { margin: .2em 0 }
+figure.graph img { height: auto }
+figure.graph figcaption a { white-space: nowrap }
 """
+# Graph renders: the report's column is 62em (992 px); the smallest text in a render is
+# 9 pt (12 px). A render is shown at a scale that keeps that text at least 9 px high,
+# or, when it cannot fit so, as an overview that opens the full-size SVG on click.
+COLUMN_PX = 992
+TALLEST_PX = 1400  # taller renders are scaled down, as long as their text stays legible
+SMALLEST_TEXT_PX = 12
+LEGIBLE_PX = 9
+
+
+def _svg_size(path: Path) -> tuple[float, float] | None:
+    """Width and height of an SVG in CSS pixels (Graphviz writes them in pt)."""
+    try:
+        head = path.read_text(encoding="utf-8")[:2000]
+    except OSError:
+        return None
+    match = re.search(r'<svg width="([\d.]+)pt" height="([\d.]+)pt"', head)
+    if match is None:
+        return None
+    return float(match.group(1)) * 4 / 3, float(match.group(2)) * 4 / 3
+
+
+def _graph_figure(out: Path, filename: str, cap: str) -> str:
+    """A graph render, legible or as an overview; either way a click opens it full size."""
+    src = html.escape(filename)
+    size = _svg_size(out / filename)
+    if size is None:
+        return f"<figure><img src='{src}' alt='{cap}'><figcaption>{cap}</figcaption></figure>"
+    width, height = size
+    legible = LEGIBLE_PX / SMALLEST_TEXT_PX
+    scale = min(1.0, COLUMN_PX / width, max(TALLEST_PX / height, legible))
+    shown = f"{width * scale:.0f} px wide"
+    if scale < legible:
+        note = f"overview ({shown}); click it to open the full-size picture, {width:.0f} px wide"
+    else:
+        note = "click to open it on its own; hover a unit cell there for its numbers"
+    return (
+        f"<figure class='graph'><a href='{src}' target='_blank'>"
+        f"<img src='{src}' alt='{cap}' width='{width * scale:.0f}' height='{height * scale:.0f}'>"
+        f"</a><figcaption>{cap} <a href='{src}' target='_blank'>({note})</a></figcaption>"
+        "</figure>"
+    )
 
 
 def _number_row(key: str, value: object) -> str:
@@ -35,9 +79,12 @@ def _section(result: Result) -> str:
     parts.append("</table>")
     parts.append(f"<small>{result.seconds:.1f} s; <code>python -m demos.{result.name}</code>")
     parts.append("</small></div>")
+    graphs = {filename for filename, _ in result.graphs}
     for filename, caption in result.figures + result.graphs:
         cap = html.escape(caption)
-        if filename.endswith(".dot"):
+        if filename in graphs and filename.endswith(".svg"):
+            parts.append(_graph_figure(result.out, filename, cap))
+        elif filename.endswith(".dot"):
             # Without Graphviz's dot program the graph is kept as DOT text.
             link = f"<a href='{html.escape(filename)}'>{html.escape(filename)}</a>"
             parts.append(f"<figure><p>Graph (DOT text): {link}</p><figcaption>{cap}</figcaption>")

@@ -356,23 +356,24 @@ def plot_losses(result, runs):
 
 
 def draw_sigmoid_graph(result, X, y, seed):
-    """The sigmoid network at initialisation, one module per cluster."""
+    """The sigmoid network at initialisation, one box per layer."""
     model = build("sigmoid", "standard", np.random.default_rng([seed, 0]))
     loss = F.cross_entropy(model(X[:32]), y[:32])
     loss.backward()
     graph = mg.draw(
-        loss,
-        model=model,
-        group_by="module",
-        title="sigmoid/standard at initialisation: gradient health per tensor",
+        loss, model=model, title="sigmoid/standard at initialisation: where the gradient fades"
     )
     result.graph(
         graph,
         "saturation_sigmoid_graph",
-        "The 6-hidden-layer sigmoid network with the standard init, after one "
-        "backward pass on 32 images, drawn by layer. The renderer colours a "
-        "gradient 'vanishing' where its mean |grad| is below 1e-6: the first "
-        "layers, far from the loss.",
+        f"The {DEPTH}-hidden-layer sigmoid network with the standard init, after one "
+        "backward pass on 32 images, one box per layer from the input (top) to the loss. "
+        "Each box gives the gradient reaching it relative to the gradient at the network's "
+        "output (and a log-scale bar); orange boxes are 'vanishing', below 1e-3 x the "
+        "output's: the layers far from the loss, under one boundary. Each sigmoid's unit "
+        "strip shows its units: orange cells would be saturated (0 < f' < a tenth of 0.25 on "
+        "every image), blue cells pass gradient. At initialisation the units pass; the "
+        "gradient fades because each sigmoid passes at most a quarter of it.",
     )
 
 

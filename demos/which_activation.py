@@ -331,10 +331,12 @@ def draw_graphs(task: Task, outcome: dict, result: Result) -> None:
         loss = F.cross_entropy(model(task.X[:8]), task.y[:8])
         loss.backward()
         result.graph(
-            mg.draw(loss, model=model, group_by="layer", title=f"{name} MLP on the digits"),
+            mg.draw(loss, model=model, title=f"{name} MLP on the digits"),
             f"which_activation_{name}_graph",
-            f"The trained {name} MLP on 8 digits after backward: each layer's gradient "
-            "health (flowing, vanishing, dead) and the activation's saturated share.",
+            f"The trained {name} MLP on 8 digits after backward, one box per layer: its "
+            "gradient relative to the output's (flowing, vanishing, dead) and, for each "
+            "activation, one cell per unit (grey crossed: dead; orange: saturated, "
+            "0 < f' < a tenth of its peak on all 8; blue: passing).",
         )
 
 

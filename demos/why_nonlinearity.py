@@ -499,12 +499,14 @@ def draw_graph(net: TwoLayerNet, X, y, rng: np.random.Generator, result: Result)
     loss = F.cross_entropy(net(mg.Tensor(X[batch], name="x")), y[batch])
     net.zero_grad()
     loss.backward()
+    title = "2-layer ReLU net on 5 spiral points, after backward"
     result.graph(
-        mg.draw(loss, model=net, title="2-layer ReLU net on 5 spiral points, after backward"),
+        mg.draw(loss, model=net, group_by="op", title=title),
         "why_nonlinearity_graph",
         "The computation graph of the trained 2-layer ReLU network s = W2 max(0, W1 x + b1) + "
         "b2 and its cross-entropy loss on a batch of 5 spiral points, after backward; colours "
-        "give each gradient's health and the relu node reports its dead units on this batch.",
+        "give each gradient's health, and the relu node's strip has one cell per hidden unit "
+        "(grey crossed: dead on this batch, f' = 0 for all 5 points).",
     )
 
 

@@ -495,7 +495,8 @@ def _strip_html(cells: list[tuple[str, str, str]], node_id: str) -> str:
         )
     return (
         f'<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="1" CELLPADDING="0" '
-        f'BGCOLOR="#ffffff" ID="{node_id}_units"><TR>{"".join(tds)}</TR></TABLE>'
+        f'BGCOLOR="#ffffff" FIXEDSIZE="TRUE" WIDTH="{len(cells) * (CELL_WIDTH + 1) + 1}" '
+        f'HEIGHT="{CELL_HEIGHT + 2}" ID="{node_id}_units"><TR>{"".join(tds)}</TR></TABLE>'
     )
 
 
@@ -626,14 +627,16 @@ def _head(root: Any, reference: Any, groups: dict[int, str]) -> list[Any]:
     return found
 
 
-def _draw_head_box(dot: Any, box: str, tensors: list[Any], label: str, classify: Any) -> None:
+def _draw_head_box(dot: Any, box: str, tensors: list[Any], label: str, opts: _Options) -> None:
     root = tensors[0]
     ops = " → ".join(t.op for t in reversed(tensors))
     lines = [f"{label} {tuple(root.shape)}", ops, _value_summary(root.data)]
     details = [f"{t.op}: {_value_details(t)}" for t in reversed(tensors)]
     border, fill = NO_GRAD
     if root.grad is not None:
-        border, fill = COLOURS[classify(root.grad)]
+        # the seed of backward is no layer's gradient: health, not a ratio to the output
+        state = diagnostics.health(root.grad, opts.vanishing, opts.exploding)
+        border, fill = COLOURS[state]
         details += [f"{label}: {_grad_details(root.grad)}"]
     _html_node(dot, box, lines, [], border, fill, "\n".join(details))
 
@@ -652,7 +655,7 @@ def _draw_layer_boxes(dot, nodes, groups, names, classify, ref_rms, opts) -> dic
         boxes[group] = box
         output = tensors[0]  # collect() lists nearest to the root first
         if group == HEAD:
-            _draw_head_box(dot, box, tensors, "loss" if output.size == 1 else "output", classify)
+            _draw_head_box(dot, box, tensors, "loss" if output.size == 1 else "output", opts)
             continue
         name, kind = group[:-1].rsplit(" (", 1)  # "layers.1 (ReLU)"
         lines = [f"{name} {kind} {tuple(output.shape)}"]
@@ -738,7 +741,8 @@ def _add_legend(dot: Any, opts: _Options) -> None:
     if opts.units:
         cross = '<FONT POINT-SIZE="8">×</FONT>'
         rows += [
-            '<TR><TD COLSPAN="2"><B>units (one cell each, unit 0 on the left)</B></TD></TR>',
+            '<TR><TD COLSPAN="2"><B>units: one cell per unit (or group), unit 0 on the left'
+            "</B></TD></TR>",
             _legend_row(_swatch(DEAD_CELL, DEAD_CELL, cross), "dead: f' = 0 on every example"),
             _legend_row(
                 _swatch(SATURATED_CELL, SATURATED_CELL),

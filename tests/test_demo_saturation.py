@@ -1,5 +1,8 @@
 """The saturation demo in quick mode: gradients vanish on their way down a deep sigmoid net."""
 
+import html
+import re
+
 import pytest
 
 from demos import saturation
@@ -25,3 +28,15 @@ def test_first_layer_gradient_vanishes_in_the_sigmoid_net_not_in_relu_with_he_in
 def test_the_deep_sigmoid_net_learns_less_than_relu_with_he_init(result):
     accuracy = result.numbers["final_accuracy"]
     assert accuracy["relu/he"] > accuracy["sigmoid/standard"] + 0.3
+
+
+def test_the_render_shows_where_the_gradient_fades(result):
+    (filename,) = [f for f, _ in result.graphs if f.startswith("saturation_sigmoid_graph")]
+    text = html.unescape((result.out / filename).read_text())  # SVG, or DOT without Graphviz
+    # one class per layer box, from the input upwards
+    boxes = re.findall(r"layers\.(\d+) (?:Linear|Sigmoid) \(.*?x output · (\w+)", text, re.S)
+    classes = [state for _, state in sorted(boxes, key=lambda box: int(box[0]))]
+    assert len(classes) == 2 * saturation.DEPTH + 1
+    boundary = classes.index("flowing")
+    assert boundary > 0  # some layers are vanishing, all of them below the flowing ones
+    assert classes == ["vanishing"] * boundary + ["flowing"] * (len(classes) - boundary)
