@@ -44,7 +44,7 @@ def main(argv: list[str] | None = None) -> None:
         ("saturated_sigmoid", saturated_sigmoid, "8-layer sigmoid net, standard init"),
     ]:
         model, loss = build()
-        graph = mg.draw(loss, model=model, group_by="layer", rankdir="TB", title=title)
+        graph = mg.draw(loss, model=model, title=title)
         for record in mg.diagnostics.gradient_flow(model):
             print(
                 f"{stem}: {record.name:18s} mean|grad| {record.mean_abs_grad:.2e} {record.health}"
