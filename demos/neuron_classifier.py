@@ -417,8 +417,9 @@ def draw_graph(svm: mg.nn.Linear, X, y, result: Result) -> None:
         "neuron_classifier_graph",
         "The computation graph of the SVM objective mean(max(0, 1 - y (w.x + b))) + "
         "λ ||w||^2 on six of the overlapping points, after backward: three inside the margin "
-        "and three beyond it. The relu node (the hinge's max) passes gradient only for the "
-        "three inside; the points beyond the margin have no say in where the line goes.",
+        "and three beyond it. The relu node (the hinge's max) has one cell per point: it "
+        "passes gradient only for the three inside (blue cells); the three beyond the margin "
+        "are off (grey, crossed cells), so they have no say in where the line goes.",
     )
 
 

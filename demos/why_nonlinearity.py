@@ -505,8 +505,9 @@ def draw_graph(net: TwoLayerNet, X, y, rng: np.random.Generator, result: Result)
         "why_nonlinearity_graph",
         "The computation graph of the trained 2-layer ReLU network s = W2 max(0, W1 x + b1) + "
         "b2 and its cross-entropy loss on a batch of 5 spiral points, after backward; colours "
-        "give each gradient's health, and the relu node's strip has one cell per hidden unit "
-        "(grey crossed: dead on this batch, f' = 0 for all 5 points).",
+        "give each gradient's health, and the relu node's strip has one cell per group of "
+        "hidden units (a unit dead on this batch, f' = 0 for all 5 points, would be grey and "
+        "crossed; deeper blue cells pass gradient for more of the points).",
     )
 
 
