@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -41,6 +41,7 @@ class ActivationRecord:
     # peak_of(*inputs, **params): the largest |f'| with a call's own parameters
     # (a leaky ReLU's slope, a PReLU's slope tensor), for activations whose peak moves.
     peak_of: Callable[..., float] | None = None
+    peak_given: bool = False  # a user gave peak=: it holds whatever the parameters
 
     def __call__(self, *inputs: Any, **params: Any) -> Tensor:
         return apply(self.op, *map(as_tensor, inputs), **params)
@@ -49,7 +50,7 @@ class ActivationRecord:
         """The largest |f'| of this activation with one call's inputs and parameters."""
         if self.peak_of is not None:
             return self.peak_of(*inputs, **params)
-        if params and not self.builtin:  # a user's parameters move the peak: find it again
+        if params and not (self.builtin or self.peak_given):  # find it with these parameters
             return find_peak(self.forward, self.derivative, params)
         return self.peak
 
@@ -59,7 +60,7 @@ class ActivationRecord:
 
 
 _REGISTRY: dict[str, ActivationRecord] = {}
-PEAK_RANGE = (-20.0, 20.0)  # where a user's activation's peak is searched
+PEAK_RANGE = (-20.0, 20.0)  # where the peak of an activation without a known one is searched
 
 
 def find_peak(
@@ -86,6 +87,11 @@ def find_peak(
             break  # f' is 0 (or not finite) everywhere on the grid
         step /= 100
     return best
+
+
+def _with_peak(name: str, peak: float, **fields: Any) -> ActivationRecord:
+    _REGISTRY[name] = record = replace(_REGISTRY[name], peak=peak, **fields)
+    return record
 
 
 def names() -> list[str]:
@@ -116,21 +122,11 @@ def _add(
     derivative: Callable[..., Array] | None,
     builtin: bool,
     vjps: tuple | None = None,
-    peak: float | None = None,
-    peak_of: Callable[..., float] | None = None,
 ) -> ActivationRecord:
     if name in _REGISTRY or name in ops.REGISTRY:
         raise ValueError(f"register: an activation or op named {name!r} already exists")
-    if peak is None:
-        try:
-            peak = find_peak(forward, derivative)
-        except Exception as error:
-            raise ValueError(
-                f"register({name!r}): could not find the largest |f'| on {PEAK_RANGE} "
-                f"({type(error).__name__}: {error}); give it as peak="
-            ) from error
     op = ops.register_op(name, forward, vjps or (_elementwise_vjp(derivative),))
-    record = ActivationRecord(name, forward, derivative, op, builtin, op.doc, peak, peak_of)
+    record = ActivationRecord(name, forward, derivative, op, builtin, op.doc)
     _REGISTRY[name] = record
     return record
 
@@ -148,7 +144,7 @@ def register(
     ``derivative(x, y, **params)`` returns f'(x) elementwise; it may use the
     input ``x`` or the output ``y``, whichever is cheaper. ``peak`` is the
     largest |f'| (what "saturated" is measured against); when not given it is
-    found numerically on [-20, 20].
+    found numerically on [-20, 20], and again with a call's own parameters.
     """
     if derivative is None:
         raise TypeError(f"register({name!r}): a derivative(x, y) function is required")
@@ -157,16 +153,27 @@ def register(
             raise TypeError(f"register({name!r}): peak must be a number, got {peak!r}")
         if not (math.isfinite(peak) and peak > 0):
             raise ValueError(f"register({name!r}): peak must be positive and finite, got {peak}")
-        peak = float(peak)
 
     def add(fn: Callable[..., Array]) -> ActivationRecord:
-        # a given peak holds for every call, whatever its parameters
-        peak_of = None if peak is None else lambda *inputs, **params: peak
-        return _add(name, fn, derivative, builtin=False, peak=peak, peak_of=peak_of)
+        if name in _REGISTRY or name in ops.REGISTRY:  # before running the user's functions
+            raise ValueError(f"register: an activation or op named {name!r} already exists")
+        found = float(peak) if peak is not None else _search_peak(name, fn, derivative)
+        _add(name, fn, derivative, builtin=False)
+        return _with_peak(name, found, peak_given=peak is not None)
 
     if forward is None:
         return lambda fn: (add(fn), fn)[1]
     return add(forward)
+
+
+def _search_peak(name: str, forward: Callable[..., Array], derivative: Callable[..., Array]):
+    try:
+        return find_peak(forward, derivative)
+    except Exception as error:
+        raise ValueError(
+            f"register({name!r}): could not find the largest |f'| on {PEAK_RANGE} "
+            f"({type(error).__name__}: {error}); give it as peak="
+        ) from error
 
 
 def unregister(name: str) -> None:
@@ -178,14 +185,9 @@ def unregister(name: str) -> None:
     ops.unregister_op(name)
 
 
-def builtin(
-    name: str,
-    derivative: Callable[..., Array],
-    peak: float | None = None,
-    peak_of: Callable[..., float] | None = None,
-) -> Callable:
+def builtin(name: str, derivative: Callable[..., Array]) -> Callable:
     def wrap(forward: Callable[..., Array]) -> Callable[..., Array]:
-        _add(name, forward, derivative, builtin=True, peak=peak, peak_of=peak_of)
+        _add(name, forward, derivative, builtin=True)
         return forward
 
     return wrap
@@ -222,12 +224,12 @@ def _tanh_derivative(x: Array, y: Array) -> Array:
     return s * s
 
 
-builtin("sigmoid", _sigmoid_derivative, peak=0.25)(_sigmoid)  # sigmoid'(0) = 1/4
-builtin("tanh", _tanh_derivative, peak=1.0)(np.tanh)  # tanh'(0) = 1
+builtin("sigmoid", _sigmoid_derivative)(_sigmoid)
+builtin("tanh", _tanh_derivative)(np.tanh)
 
 
 # relu'(x) = 1 for x > 0 and 0 for x <= 0: at the kink relu'(0) = 0, as in PyTorch.
-@builtin("relu", lambda x, y: (x > 0).astype(x.dtype), peak=1.0)
+@builtin("relu", lambda x, y: (x > 0).astype(x.dtype))
 def _relu(x: Array) -> Array:
     return np.maximum(x, 0)
 
@@ -241,7 +243,7 @@ def _leaky_relu_derivative(x: Array, y: Array, slope: float = 0.01) -> Array:
     return d
 
 
-@builtin("leaky_relu", _leaky_relu_derivative, 1.0, lambda x, slope=0.01: max(1.0, abs(slope)))
+@builtin("leaky_relu", _leaky_relu_derivative)
 def _leaky_relu(x: Array, slope: float = 0.01) -> Array:
     # x for x >= 0, slope * x otherwise: the larger of the two when slope <= 1,
     # the smaller when slope > 1 (one pass each, where np.where branches per element).
@@ -259,7 +261,7 @@ def _elu_derivative(x: Array, y: Array, alpha: float = 1.0) -> Array:
     return d
 
 
-@builtin("elu", _elu_derivative, 1.0, lambda x, alpha=1.0: max(1.0, abs(alpha)))
+@builtin("elu", _elu_derivative)
 def _elu(x: Array, alpha: float = 1.0) -> Array:
     # max(x, 0) + alpha (e^min(x, 0) - 1): one of the two terms is 0. expm1 of
     # min(x, 0) never overflows for large positive x and is accurate near 0.
@@ -269,8 +271,8 @@ def _elu(x: Array, alpha: float = 1.0) -> Array:
     return y
 
 
-# softplus'(x) = sigmoid(x), which tends to 1 for large x.
-@builtin("softplus", lambda x, y: _sigmoid(x), peak=1.0)
+# softplus'(x) = sigmoid(x).
+@builtin("softplus", lambda x, y: _sigmoid(x))
 def _softplus(x: Array) -> Array:
     # log(1 + e^x) = max(x, 0) + log(1 + e^-|x|): e^-|x| <= 1 never overflows.
     y = np.log1p(np.exp(-np.abs(x)))
@@ -315,7 +317,7 @@ def _gelu_derivative(x: Array, y: Array) -> Array:
 
 
 # gelu(x) = 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))), the tanh approximation.
-@builtin("gelu", _gelu_derivative)  # peak found numerically: gelu'(1.5) = 1.13
+@builtin("gelu", _gelu_derivative)
 def _gelu(x: Array) -> Array:
     y = _gelu_gate(x)[1]
     y *= x
@@ -330,7 +332,7 @@ def _silu_derivative(x: Array, y: Array) -> Array:
     return d
 
 
-@builtin("silu", _silu_derivative)  # peak found numerically: silu'(2.4) = 1.10
+@builtin("silu", _silu_derivative)
 def _silu(x: Array) -> Array:
     y = _sigmoid(x)
     y *= x
@@ -383,15 +385,7 @@ def _prelu_grad_a(g: Array, y: Array, x: Array, a: Array) -> Array:
     return per_element  # broadcasting slope: the engine sums it back
 
 
-def _prelu_peak(x: Array, a: Array) -> float:
-    # |f'| is 1 for x >= 0 and |a| otherwise
-    return max(1.0, float(np.max(np.abs(a)))) if np.size(a) else 1.0
-
-
-_add(
-    "prelu", _prelu_forward, None, builtin=True, vjps=(_prelu_grad_x, _prelu_grad_a),
-    peak=1.0, peak_of=_prelu_peak,
-)  # fmt: skip
+_add("prelu", _prelu_forward, None, builtin=True, vjps=(_prelu_grad_x, _prelu_grad_a))
 
 
 # ---------------------------------------------------------------- maxout
@@ -431,8 +425,49 @@ def _maxout_grad(g: Array, y: Array, z: Array, pieces: int) -> Array:
     return grad
 
 
-# one piece of each group always passes the whole gradient: f' = 1 per unit
-_add("maxout", _maxout_forward, None, builtin=True, vjps=(_maxout_grad,), peak=1.0)
+_add("maxout", _maxout_forward, None, builtin=True, vjps=(_maxout_grad,))
+
+
+# ------------------------------------------------------------------ peaks
+
+
+# Each built-in's largest |f'| (what "saturated" is measured against) and, where a
+# parameter moves it, how to take it with a call's own parameters. gelu (1.13 at
+# x = 1.5) and silu (1.10 at x = 2.4) have theirs found numerically.
+def _leaky_relu_peak(x: Array, slope: float = 0.01) -> float:
+    return max(1.0, abs(slope))  # |f'| is 1 or |slope|
+
+
+def _prelu_peak(x: Array, a: Array) -> float:
+    return max(1.0, float(np.max(np.abs(a)))) if np.size(a) else 1.0  # 1 or |a|
+
+
+def _elu_peak(x: Array, alpha: float = 1.0) -> float:
+    return max(1.0, abs(alpha))  # 1, or |alpha e^x| at its largest, x -> 0
+
+
+_BUILTIN_PEAKS: dict[str, tuple[float, Callable[..., float] | None]] = {
+    "sigmoid": (0.25, None),  # sigmoid'(0) = 1/4
+    "tanh": (1.0, None),  # tanh'(0) = 1
+    "relu": (1.0, None),
+    "leaky_relu": (1.0, _leaky_relu_peak),
+    "prelu": (1.0, _prelu_peak),
+    "elu": (1.0, _elu_peak),
+    "softplus": (1.0, None),  # sigmoid(x), which tends to 1
+    "maxout": (1.0, None),  # one piece of each group always passes the whole gradient
+}
+
+
+def _set_builtin_peaks() -> None:
+    for name, record in list(_REGISTRY.items()):
+        peak, peak_of = _BUILTIN_PEAKS.get(name) or (
+            find_peak(record.forward, record.derivative),
+            None,
+        )
+        _with_peak(name, peak, peak_of=peak_of)
+
+
+_set_builtin_peaks()
 
 
 # ------------------------------------------------ functions on Tensors

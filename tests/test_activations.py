@@ -364,3 +364,13 @@ def test_a_given_peak_is_kept_and_checked():
     with pytest.raises(TypeError, match="peak"):
         mg.activations.register("bad_peak", np.tanh, lambda x, y: 1 - y**2, peak="high")
     assert "bad_peak" not in mg.activations.names()
+
+
+def test_a_peak_that_cannot_be_found_is_refused_and_nothing_is_registered():
+    def broken(x, y):
+        raise RuntimeError("no derivative here")
+
+    with pytest.raises(ValueError, match="peak="):
+        mg.activations.register("broken_peak", np.tanh, broken)
+    assert "broken_peak" not in mg.activations.names()
+    assert "broken_peak" not in mg.ops.names()
