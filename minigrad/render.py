@@ -348,7 +348,8 @@ def _draw(
             color="#7f7f7f",
         )
     if legend:
-        _add_legend(dot, opts)
+        strips = any('_units"' in line for line in dot.body)
+        _add_legend(dot, opts, strips)
     return dot
 
 
@@ -717,8 +718,9 @@ def _swatch(border: str, fill: str, mark: str = "", dashed: bool = False) -> str
     )
 
 
-def _add_legend(dot: Any, opts: _Options) -> None:
-    """One node that explains every colour and mark of this view."""
+def _add_legend(dot: Any, opts: _Options, strips: bool) -> None:
+    """One node that explains every colour and mark of this view (the unit cells' when
+    a unit strip is drawn)."""
     if opts.view == "layer":
         texts = {
             "flowing": "flowing: gradient reaches it",
@@ -738,7 +740,7 @@ def _add_legend(dot: Any, opts: _Options) -> None:
         border, fill = COLOURS[state]
         rows.append(_legend_row(_swatch(border, fill, dashed=state == "dead"), text))
     rows.append(_legend_row(_swatch(*NO_GRAD), "no gradient (yet)"))
-    if opts.units:
+    if strips:
         cross = '<FONT POINT-SIZE="8">×</FONT>'
         rows += [
             '<TR><TD COLSPAN="2"><B>units: one cell per unit (or group), unit 0 on the left'

@@ -90,8 +90,10 @@ def test_saturated_sigmoid_layer_is_classed_vanishing():
     assert "saturated 100%, 4/4 units saturated" in dot
 
 
-def test_legend_explains_every_health_class():
+def test_legend_explains_every_health_class_and_every_unit_cell_drawn():
     loss, _ = _two_layer(0.5)
+    assert "units: one cell per unit" not in mg.to_dot(loss)  # no strip before backward
+    loss.backward()
     dot = mg.to_dot(loss)
     legend = html.unescape(re.search(r"^\s*legend \[(.*?)\]$", dot, flags=re.S | re.M).group(1))
     for state in ("flowing", "vanishing", "dead", "exploding"):
