@@ -51,10 +51,6 @@ CONFIGS = [
 # ten times more, to give their small derivatives (at most 0.25) larger steps.
 LEARNING_RATE = {"sigmoid": 1.0, "tanh": 0.1, "relu": 0.1}
 BATCH_SIZE = 32
-# A unit is saturated where its local derivative is below a tenth of the largest
-# the activation has (sigmoid 0.025, tanh 0.1): the same rule for both, since
-# tanh(x) = 2 sigmoid(2x) - 1. For ReLU this counts the units that are off.
-SATURATED_SHARE = 0.1
 MONITOR_EVERY = 10  # steps between looks at the activation values (Glorot & Bengio's Fig. 2)
 
 # Okabe-Ito colours (readable with every common colour-vision deficiency)
@@ -143,8 +139,9 @@ def train(activation, init, data, epochs, seed) -> Training:
     rng = np.random.default_rng(seed)
     model = build(activation, init, rng)
     opt = mg.optim.SGD(model.parameters(), lr=LEARNING_RATE[activation])
-    saturated = SATURATED_SHARE * max_derivative(activation)
-    recorder = mg.diagnostics.Recorder(model, saturated=saturated)
+    # "saturated" is the library's one rule: 0 < f' < SATURATED (a tenth) x the peak
+    # f' (sigmoid 0.025, tanh 0.1). A ReLU is never saturated: it is on or off.
+    recorder = mg.diagnostics.Recorder(model)
     monitor = X_test[:300]  # a fixed batch, like Glorot & Bengio's 300 test examples
     losses, looks, inside = [], [], []
     for _ in progress(range(epochs), desc=label(activation, init)):
@@ -449,7 +446,7 @@ def measure_training(result, data, epochs, seed):
     result.report(
         "saturated_fraction",
         saturated,
-        "saturated units in the last hidden layer, mean over the last epoch",
+        "saturated share of the last hidden layer (unit, example pairs), mean over the last epoch",
     )
     top_mean = {name: float(r.activation_mean[-1, -1]) for name, r in runs.items()}
     result.report(
@@ -475,7 +472,8 @@ def measure_training(result, data, epochs, seed):
         f"derivative is {top_derivative['sigmoid/standard']:.2g} (the sigmoid's best is 0.25; "
         f"tanh/Xavier's top layer: {top_derivative['tanh/xavier']:.2g}), and "
         f"{saturated['sigmoid/standard']:.0%} and {saturated['sigmoid/xavier']:.0%} of its "
-        "units count as saturated by our rule (f' below a tenth of its maximum)"
+        "(unit, example) pairs are saturated (0 < f' < SATURATED x peak, a tenth of its "
+        "largest derivative)"
         + (
             "; the outputs sit close to that line, so this share depends on the rule more "
             "than the mean derivative does. "
@@ -509,11 +507,12 @@ def measure_training(result, data, epochs, seed):
         result,
         runs,
         "saturated",
-        "fraction of saturated units",
+        "saturated share",
         "saturation_saturated_fraction.png",
-        "Share of units whose local derivative is below a tenth of its maximum "
-        "(sigmoid < 0.025, tanh < 0.1; for ReLU: units that are off), per "
-        "hidden layer during training.",
+        "Share of (unit, example) pairs that are saturated, per hidden layer during "
+        "training: 0 < f' < SATURATED x peak, a tenth of the activation's largest "
+        "derivative (sigmoid < 0.025, tanh < 0.1). A ReLU is never saturated (its f' is "
+        "1 or 0: on or off), so its share stays 0.",
         log=False,
     )
     plot_activation_values(result, runs)

@@ -145,7 +145,8 @@ def dead_fraction(model: mg.nn.MLP, X: np.ndarray) -> float:
 
 
 def saturated_fraction(model: mg.nn.MLP, X: np.ndarray, y: np.ndarray) -> float:
-    """Share of (unit, example) pairs where |f'(x)| < 0.01, after training, over the
+    """Share of (unit, example) pairs that are saturated (0 < |f'(x)| < SATURATED x peak,
+    the library's one rule), after training, over the
     whole training set: the Recorder's statistic on one forward and backward pass."""
     with mg.diagnostics.Recorder(model) as recorder:
         F.cross_entropy(model(X), y).backward()
@@ -212,7 +213,7 @@ PANELS = {  # metric -> (panel title, how a bar is labelled)
     "steps_to_threshold": (f"steps to {THRESHOLD:.0%} training accuracy", "{:d}"),
     "ms_per_step": ("CPU ms per training step", "{:.2f}"),
     "dead_fraction": ("dead fraction of hidden units", "{:.0%}"),
-    "saturated_fraction": ("saturated fraction, |f'| < 0.01", "{:.0%}"),
+    "saturated_fraction": ("saturated share, 0 < |f'| < 0.1 x peak", "{:.0%}"),
     "parameters": ("parameters", "{:,}"),
 }
 
@@ -494,10 +495,12 @@ def note_tanh(tables: dict, names: list[str], result: Result) -> None:
 def note_saturation(result: Result) -> None:
     result.note(
         "How to read 'saturated': the share of (unit, example) pairs where the local "
-        "derivative is below 0.01. For ReLU that is every input on its flat side (f' = 0), "
-        "so about half of them is normal; for sigmoid and tanh it is the tails (|x| above about "
-        "4.6 and 3); leaky ReLU (f' >= 0.01), ELU (only far below 0) and maxout (f' = 1 "
-        "by minigrad's convention) hardly register."
+        "derivative is above 0 but below a tenth of the activation's peak "
+        "(mg.diagnostics.SATURATED x peak: sigmoid < 0.025, tanh < 0.1). ReLU is never "
+        "saturated: its f' is 1 or 0, on or off (its off share is the dead-units story); "
+        "for sigmoid and tanh it is the tails (|x| above about 3.6 and 1.8); leaky "
+        "ReLU's whole negative side counts (slope 0.01 passes 1% of the gradient), ELU's "
+        "only below about -2.3, and maxout (f' = 1 by minigrad's convention) never."
     )
 
 

@@ -36,9 +36,22 @@ class ActivationRecord:
     op: Op
     builtin: bool
     doc: str = ""
+    # The largest |f'| with the default parameters: "saturated" is measured against it.
+    peak: float = 1.0
+    # peak_of(*inputs, **params): the largest |f'| with a call's own parameters
+    # (a leaky ReLU's slope, a PReLU's slope tensor), for activations whose peak moves.
+    peak_of: Callable[..., float] | None = None
 
     def __call__(self, *inputs: Any, **params: Any) -> Tensor:
         return apply(self.op, *map(as_tensor, inputs), **params)
+
+    def call_peak(self, inputs: list[Array], params: dict) -> float:
+        """The largest |f'| of this activation with one call's inputs and parameters."""
+        if self.peak_of is not None:
+            return self.peak_of(*inputs, **params)
+        if params and not self.builtin:  # a user's parameters move the peak: find it again
+            return find_peak(self.forward, self.derivative, params)
+        return self.peak
 
     def __repr__(self) -> str:
         kind = "built-in" if self.builtin else "user"
@@ -46,6 +59,33 @@ class ActivationRecord:
 
 
 _REGISTRY: dict[str, ActivationRecord] = {}
+PEAK_RANGE = (-20.0, 20.0)  # where a user's activation's peak is searched
+
+
+def find_peak(
+    forward: Callable[..., Array], derivative: Callable[..., Array], params: dict | None = None
+) -> float:
+    """The largest finite |f'(x)| on ``PEAK_RANGE``: a grid, then two finer grids
+    around its best point (a smooth peak is found to about 1e-7 in x)."""
+    params = params or {}
+    lo, hi = PEAK_RANGE
+    best, step = 0.0, (hi - lo) / 8000
+    centre = None
+    for _ in range(3):
+        if centre is None:
+            x = np.linspace(lo, hi, 8001)
+        else:
+            x = np.linspace(max(lo, centre - step), min(hi, centre + step), 201)
+        with np.errstate(all="ignore"):
+            d = np.abs(np.asarray(derivative(x, forward(x, **params), **params), dtype=float))
+        d = np.where(np.isfinite(d), d, -np.inf) * np.ones_like(x)
+        k = int(np.argmax(d))
+        if d[k] > best:
+            best, centre = float(d[k]), x[k]
+        elif centre is None:
+            break  # f' is 0 (or not finite) everywhere on the grid
+        step /= 100
+    return best
 
 
 def names() -> list[str]:
@@ -76,11 +116,21 @@ def _add(
     derivative: Callable[..., Array] | None,
     builtin: bool,
     vjps: tuple | None = None,
+    peak: float | None = None,
+    peak_of: Callable[..., float] | None = None,
 ) -> ActivationRecord:
     if name in _REGISTRY or name in ops.REGISTRY:
         raise ValueError(f"register: an activation or op named {name!r} already exists")
+    if peak is None:
+        try:
+            peak = find_peak(forward, derivative)
+        except Exception as error:
+            raise ValueError(
+                f"register({name!r}): could not find the largest |f'| on {PEAK_RANGE} "
+                f"({type(error).__name__}: {error}); give it as peak="
+            ) from error
     op = ops.register_op(name, forward, vjps or (_elementwise_vjp(derivative),))
-    record = ActivationRecord(name, forward, derivative, op, builtin, op.doc)
+    record = ActivationRecord(name, forward, derivative, op, builtin, op.doc, peak, peak_of)
     _REGISTRY[name] = record
     return record
 
@@ -89,18 +139,34 @@ def register(
     name: str,
     forward: Callable[..., Array] | None = None,
     derivative: Callable[..., Array] | None = None,
+    *,
+    peak: float | None = None,
 ) -> Any:
     """Add an elementwise activation: ``register(name, forward, derivative)``.
 
     As a decorator on the forward: ``@register(name, derivative=...)``.
     ``derivative(x, y, **params)`` returns f'(x) elementwise; it may use the
-    input ``x`` or the output ``y``, whichever is cheaper.
+    input ``x`` or the output ``y``, whichever is cheaper. ``peak`` is the
+    largest |f'| (what "saturated" is measured against); when not given it is
+    found numerically on [-20, 20].
     """
     if derivative is None:
         raise TypeError(f"register({name!r}): a derivative(x, y) function is required")
+    if peak is not None:
+        if isinstance(peak, bool) or not isinstance(peak, (int, float, np.integer, np.floating)):
+            raise TypeError(f"register({name!r}): peak must be a number, got {peak!r}")
+        if not (math.isfinite(peak) and peak > 0):
+            raise ValueError(f"register({name!r}): peak must be positive and finite, got {peak}")
+        peak = float(peak)
+
+    def add(fn: Callable[..., Array]) -> ActivationRecord:
+        # a given peak holds for every call, whatever its parameters
+        peak_of = None if peak is None else lambda *inputs, **params: peak
+        return _add(name, fn, derivative, builtin=False, peak=peak, peak_of=peak_of)
+
     if forward is None:
-        return lambda fn: (_add(name, fn, derivative, builtin=False), fn)[1]
-    return _add(name, forward, derivative, builtin=False)
+        return lambda fn: (add(fn), fn)[1]
+    return add(forward)
 
 
 def unregister(name: str) -> None:
@@ -112,9 +178,14 @@ def unregister(name: str) -> None:
     ops.unregister_op(name)
 
 
-def builtin(name: str, derivative: Callable[..., Array]) -> Callable:
+def builtin(
+    name: str,
+    derivative: Callable[..., Array],
+    peak: float | None = None,
+    peak_of: Callable[..., float] | None = None,
+) -> Callable:
     def wrap(forward: Callable[..., Array]) -> Callable[..., Array]:
-        _add(name, forward, derivative, builtin=True)
+        _add(name, forward, derivative, builtin=True, peak=peak, peak_of=peak_of)
         return forward
 
     return wrap
@@ -151,12 +222,12 @@ def _tanh_derivative(x: Array, y: Array) -> Array:
     return s * s
 
 
-builtin("sigmoid", _sigmoid_derivative)(_sigmoid)
-builtin("tanh", _tanh_derivative)(np.tanh)
+builtin("sigmoid", _sigmoid_derivative, peak=0.25)(_sigmoid)  # sigmoid'(0) = 1/4
+builtin("tanh", _tanh_derivative, peak=1.0)(np.tanh)  # tanh'(0) = 1
 
 
 # relu'(x) = 1 for x > 0 and 0 for x <= 0: at the kink relu'(0) = 0, as in PyTorch.
-@builtin("relu", lambda x, y: (x > 0).astype(x.dtype))
+@builtin("relu", lambda x, y: (x > 0).astype(x.dtype), peak=1.0)
 def _relu(x: Array) -> Array:
     return np.maximum(x, 0)
 
@@ -170,7 +241,7 @@ def _leaky_relu_derivative(x: Array, y: Array, slope: float = 0.01) -> Array:
     return d
 
 
-@builtin("leaky_relu", _leaky_relu_derivative)
+@builtin("leaky_relu", _leaky_relu_derivative, 1.0, lambda x, slope=0.01: max(1.0, abs(slope)))
 def _leaky_relu(x: Array, slope: float = 0.01) -> Array:
     # x for x >= 0, slope * x otherwise: the larger of the two when slope <= 1,
     # the smaller when slope > 1 (one pass each, where np.where branches per element).
@@ -188,7 +259,7 @@ def _elu_derivative(x: Array, y: Array, alpha: float = 1.0) -> Array:
     return d
 
 
-@builtin("elu", _elu_derivative)
+@builtin("elu", _elu_derivative, 1.0, lambda x, alpha=1.0: max(1.0, abs(alpha)))
 def _elu(x: Array, alpha: float = 1.0) -> Array:
     # max(x, 0) + alpha (e^min(x, 0) - 1): one of the two terms is 0. expm1 of
     # min(x, 0) never overflows for large positive x and is accurate near 0.
@@ -198,8 +269,8 @@ def _elu(x: Array, alpha: float = 1.0) -> Array:
     return y
 
 
-# softplus'(x) = sigmoid(x).
-@builtin("softplus", lambda x, y: _sigmoid(x))
+# softplus'(x) = sigmoid(x), which tends to 1 for large x.
+@builtin("softplus", lambda x, y: _sigmoid(x), peak=1.0)
 def _softplus(x: Array) -> Array:
     # log(1 + e^x) = max(x, 0) + log(1 + e^-|x|): e^-|x| <= 1 never overflows.
     y = np.log1p(np.exp(-np.abs(x)))
@@ -244,7 +315,7 @@ def _gelu_derivative(x: Array, y: Array) -> Array:
 
 
 # gelu(x) = 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))), the tanh approximation.
-@builtin("gelu", _gelu_derivative)
+@builtin("gelu", _gelu_derivative)  # peak found numerically: gelu'(1.5) = 1.13
 def _gelu(x: Array) -> Array:
     y = _gelu_gate(x)[1]
     y *= x
@@ -259,7 +330,7 @@ def _silu_derivative(x: Array, y: Array) -> Array:
     return d
 
 
-@builtin("silu", _silu_derivative)
+@builtin("silu", _silu_derivative)  # peak found numerically: silu'(2.4) = 1.10
 def _silu(x: Array) -> Array:
     y = _sigmoid(x)
     y *= x
@@ -312,7 +383,15 @@ def _prelu_grad_a(g: Array, y: Array, x: Array, a: Array) -> Array:
     return per_element  # broadcasting slope: the engine sums it back
 
 
-_add("prelu", _prelu_forward, None, builtin=True, vjps=(_prelu_grad_x, _prelu_grad_a))
+def _prelu_peak(x: Array, a: Array) -> float:
+    # |f'| is 1 for x >= 0 and |a| otherwise
+    return max(1.0, float(np.max(np.abs(a)))) if np.size(a) else 1.0
+
+
+_add(
+    "prelu", _prelu_forward, None, builtin=True, vjps=(_prelu_grad_x, _prelu_grad_a),
+    peak=1.0, peak_of=_prelu_peak,
+)  # fmt: skip
 
 
 # ---------------------------------------------------------------- maxout
@@ -352,7 +431,8 @@ def _maxout_grad(g: Array, y: Array, z: Array, pieces: int) -> Array:
     return grad
 
 
-_add("maxout", _maxout_forward, None, builtin=True, vjps=(_maxout_grad,))
+# one piece of each group always passes the whole gradient: f' = 1 per unit
+_add("maxout", _maxout_forward, None, builtin=True, vjps=(_maxout_grad,), peak=1.0)
 
 
 # ------------------------------------------------ functions on Tensors

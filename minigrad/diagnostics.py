@@ -2,8 +2,17 @@
 
 ``health`` is the one classification that the renderer and every statistic
 here share. The activation statistics read each activation's registered
-local derivative (``mg.activations``): a unit is *saturated* where f'(x) is
-below a threshold and *dead* where f'(x) is exactly 0 for every example.
+local derivative (``mg.activations``), in one vocabulary that the renderer,
+the recorder and every lesson use:
+
+- an element is *off* where f'(x) is exactly 0, *saturated* where
+  0 < |f'(x)| < SATURATED * peak (the activation's largest |f'|, with the
+  call's own parameters), and *passing* otherwise. A ReLU is never
+  saturated: it is on or off;
+- a unit (one feature: the last axis, or the channel of an image batch) is
+  *dead* when it is off on every example, *saturated* when it is off or
+  saturated on every example but not dead, *inactive* when its input is
+  <= 0 on every example, and *flowing* otherwise.
 """
 
 from __future__ import annotations
@@ -20,7 +29,11 @@ HEALTH_CLASSES = ("flowing", "vanishing", "dead", "exploding")
 # Defaults shared by the renderer and the diagnostics.
 VANISHING = 1e-6
 EXPLODING = 1e3
-SATURATED = 1e-2  # a local derivative below this passes almost no gradient
+# A local derivative below a tenth of the activation's peak passes almost no
+# gradient: 0.025 for the sigmoid, 0.1 for tanh. Relative, so that one rule fits
+# every activation (tanh(x) = 2 sigmoid(2x) - 1 saturates where the sigmoid does).
+SATURATED = 0.1
+UNIT_STATES = ("dead", "saturated", "flowing")
 
 
 def health(grad: Any, vanishing: float = VANISHING, exploding: float = EXPLODING) -> str:
@@ -59,12 +72,15 @@ def per_unit_all(mask: np.ndarray) -> np.ndarray:
 
 @dataclass
 class ActivationStats:
-    """What one activation did on one batch (``local_derivative_stats``)."""
+    """What one activation did on one batch (``activation_stats``)."""
 
     units: int
-    saturated_fraction: float  # of all elements, f'(x) < threshold
-    dead_units: int  # f'(x) == 0 for every example
-    inactive_units: int  # input <= 0 for every example
+    off_fraction: float  # of all elements, f'(x) == 0
+    saturated_fraction: float  # of all elements, 0 < |f'(x)| < SATURATED * peak
+    passing_fraction: float  # of all elements, the rest
+    dead_units: int  # off on every example
+    saturated_units: int  # off or saturated on every example, not dead
+    inactive_units: int  # input <= 0 on every example
     mean_derivative: float
 
 
@@ -84,6 +100,104 @@ def local_derivative(op_name: str, inputs: list[np.ndarray], output: np.ndarray,
     return np.ones_like(output)  # maxout
 
 
+def _check_saturated(saturated: Any, where: str) -> float:
+    if isinstance(saturated, bool) or not isinstance(saturated, (int, float, np.number)):
+        raise TypeError(f"{where}: saturated must be a number (a fraction of the peak)")
+    if not (0 < saturated <= 1):
+        raise ValueError(
+            f"{where}: saturated is a fraction of the activation's peak derivative, "
+            f"above 0 and at most 1 (default {SATURATED}); got {saturated}"
+        )
+    return float(saturated)
+
+
+@dataclass
+class ElementStates:
+    """One activation call, element by element (``element_states``)."""
+
+    derivative: np.ndarray  # f'(x), per element (per output unit for maxout)
+    peak: float  # the activation's largest |f'| with this call's parameters
+    off: np.ndarray  # f'(x) == 0
+    saturated: np.ndarray  # 0 < |f'(x)| < saturated * peak
+    passing: np.ndarray  # the rest
+    inactive: np.ndarray  # input <= 0 (maxout: output <= 0)
+
+
+def element_states(
+    op_name: str,
+    inputs: list[np.ndarray],
+    output: np.ndarray,
+    params: dict,
+    saturated: float = SATURATED,
+) -> ElementStates | None:
+    """Off, saturated and passing elements of one activation call; ``None`` for
+    ops that are not activations."""
+    d = local_derivative(op_name, inputs, output, params)
+    if d is None:
+        return None
+    peak = activations.get(op_name).call_peak(inputs, params)
+    magnitude = np.abs(d)
+    off = magnitude == 0
+    low = magnitude < saturated * peak
+    # maxout's units are its outputs: a unit is inactive where its output is <= 0
+    source = output if op_name == "maxout" else inputs[0]
+    return ElementStates(d, peak, off, low & ~off, ~low, np.asarray(source <= 0))
+
+
+@dataclass
+class UnitStates:
+    """One activation call, unit by unit: boolean arrays with one entry per unit."""
+
+    dead: np.ndarray  # off on every example
+    saturated: np.ndarray  # off or saturated on every example, not dead
+    inactive: np.ndarray  # input <= 0 on every example
+    passing_share: np.ndarray  # per unit, the share of examples where it passes
+    mean_derivative: np.ndarray  # per unit, mean |f'(x)| over the examples
+
+    @property
+    def state(self) -> np.ndarray:
+        """Per unit, ``"dead"``, ``"saturated"`` or ``"flowing"``."""
+        states = np.full(self.dead.shape, "flowing", dtype=object)
+        states[self.saturated] = "saturated"
+        states[self.dead] = "dead"
+        return states
+
+
+def per_unit_mean(values: np.ndarray) -> np.ndarray:
+    """For each unit, the mean of ``values`` over every example (all other axes)."""
+    if values.ndim == 0:
+        return values.reshape(1).astype(float)
+    axis = unit_axis(values.ndim)
+    others = tuple(a for a in range(values.ndim) if a != axis)
+    if not others:
+        return values.astype(float)
+    if values.size == 0:
+        return np.zeros(values.shape[axis])
+    return values.mean(axis=others, dtype=float)
+
+
+def unit_states(
+    op_name: str,
+    inputs: list[np.ndarray],
+    output: np.ndarray,
+    params: dict,
+    saturated: float = SATURATED,
+) -> UnitStates | None:
+    """Dead, saturated and inactive units of one activation call; ``None`` for ops
+    that are not activations."""
+    e = element_states(op_name, inputs, output, params, saturated)
+    if e is None:
+        return None
+    dead = per_unit_all(e.off)
+    return UnitStates(
+        dead=dead,
+        saturated=per_unit_all(~e.passing) & ~dead,
+        inactive=per_unit_all(e.inactive),
+        passing_share=per_unit_mean(e.passing),
+        mean_derivative=per_unit_mean(np.abs(e.derivative)),
+    )
+
+
 def activation_stats(
     op_name: str,
     inputs: list[np.ndarray],
@@ -91,20 +205,26 @@ def activation_stats(
     params: dict,
     saturated: float = SATURATED,
 ) -> ActivationStats | None:
-    """Saturated, dead and inactive units of one activation call."""
-    d = local_derivative(op_name, inputs, output, params)
-    if d is None:
+    """Off, saturated and passing shares, and dead, saturated and inactive units,
+    of one activation call. ``saturated`` is a fraction of the activation's peak."""
+    e = element_states(op_name, inputs, output, params, saturated)
+    if e is None:
         return None
-    x = inputs[0]
-    dead = per_unit_all(d == 0)
-    # maxout's units are its outputs: a unit is inactive where its output is <= 0
-    inactive = per_unit_all((output if op_name == "maxout" else x) <= 0)
+    dead = per_unit_all(e.off)
+    size = e.off.size
+
+    def share(mask: np.ndarray) -> float:
+        return float(np.mean(mask)) if size else 0.0
+
     return ActivationStats(
         units=int(dead.size),
-        saturated_fraction=float(np.mean(np.abs(d) < saturated)) if d.size else 0.0,
+        off_fraction=share(e.off),
+        saturated_fraction=share(e.saturated),
+        passing_fraction=share(e.passing),
         dead_units=int(dead.sum()),
-        inactive_units=int(inactive.sum()),
-        mean_derivative=float(np.mean(np.abs(d))) if d.size else 0.0,
+        saturated_units=int((per_unit_all(~e.passing) & ~dead).sum()),
+        inactive_units=int(per_unit_all(e.inactive).sum()),
+        mean_derivative=float(np.mean(np.abs(e.derivative))) if size else 0.0,
     )
 
 
@@ -201,15 +321,24 @@ class _Capture:
 
 
 def unit_masks(
-    model: Any, x: Any, which: str = "dead", batch_size: int | None = None
+    model: Any,
+    x: Any,
+    which: str = "dead",
+    batch_size: int | None = None,
+    saturated: float = SATURATED,
 ) -> dict[str, np.ndarray]:
     """Per activation module, a boolean array over its units: ``which="dead"``
-    marks the units whose local derivative is 0 for every example of ``x``,
-    ``which="inactive"`` those whose input is <= 0 for every example. The
-    counts of ``dead_units`` and ``inactive_units`` are these masks' sums; the
-    masks say *which* units, to follow one through training."""
-    if which not in ("dead", "inactive"):
-        raise ValueError(f"unit_masks: which must be 'dead' or 'inactive', got {which!r}")
+    marks the units that are off (f'(x) == 0) on every example of ``x``;
+    ``which="saturated"`` those off or saturated on every example but not dead;
+    ``which="inactive"`` those whose input is <= 0 on every example. The counts
+    of ``dead_units`` and ``inactive_units`` are these masks' sums; the masks
+    say *which* units, to follow one through training. The renderer's dead and
+    saturated cells are these units."""
+    if which not in ("dead", "saturated", "inactive"):
+        raise ValueError(
+            f"unit_masks: which must be 'dead', 'saturated' or 'inactive', got {which!r}"
+        )
+    saturated = _check_saturated(saturated, "unit_masks")
     from .autograd import no_grad
 
     capture = _Capture(model)
@@ -224,16 +353,19 @@ def unit_masks(
         capture.close()
     masks = {}
     for name, module in capture.modules:
-        always = None
+        # per unit, over every batch: always off, always not passing, always inactive
+        off = low = inactive = None
         for x_call, out in capture.calls[name]:
-            op, inputs, output, params = _op_view(module, x_call, out)
-            if which == "dead":
-                mask = local_derivative(op, inputs, output, params) == 0
+            e = element_states(*_op_view(module, x_call, out), saturated)
+            call = per_unit_all(e.off), per_unit_all(~e.passing), per_unit_all(e.inactive)
+            if off is None:
+                off, low, inactive = call
             else:
-                mask = (output if op == "maxout" else inputs[0]) <= 0
-            units = per_unit_all(mask)
-            always = units if always is None else always & units
-        masks[name] = np.zeros(0, dtype=bool) if always is None else always
+                off, low, inactive = off & call[0], low & call[1], inactive & call[2]
+        if off is None:
+            masks[name] = np.zeros(0, dtype=bool)
+        else:
+            masks[name] = {"dead": off, "saturated": low & ~off, "inactive": inactive}[which]
     return masks
 
 
@@ -260,8 +392,11 @@ class LayerStats:
 
     name: str
     units: int
-    saturated_fraction: float
+    off_fraction: float  # of all elements: f'(x) == 0
+    saturated_fraction: float  # of all elements: 0 < |f'(x)| < SATURATED * peak
+    passing_fraction: float
     dead_units: int
+    saturated_units: int
     inactive_units: int
     mean_abs_grad: float  # of the gradient arriving at the activation's input
     max_abs_grad: float
@@ -280,8 +415,11 @@ def _layer_stats(name, module, x, out, saturated, vanishing, exploding) -> Layer
     return LayerStats(
         name=name,
         units=stats.units,
+        off_fraction=stats.off_fraction,
         saturated_fraction=stats.saturated_fraction,
+        passing_fraction=stats.passing_fraction,
         dead_units=stats.dead_units,
+        saturated_units=stats.saturated_units,
         inactive_units=stats.inactive_units,
         mean_abs_grad=float(np.mean(np.abs(grad))) if grad.size else float("nan"),
         max_abs_grad=float(np.max(np.abs(grad))) if grad.size else float("nan"),
@@ -306,6 +444,9 @@ class Recorder:
             opt.step()
         recorder.close()
 
+    ``saturated`` is the vocabulary's relative threshold: a fraction of each
+    activation's peak derivative (``SATURATED``, a tenth, by default).
+
     ``history`` holds, per step, the ``LayerStats`` of each activation module
     and the ``ParameterGradient`` of each parameter; ``series(key)`` gives one
     statistic per layer over the steps, ready to plot.
@@ -319,6 +460,7 @@ class Recorder:
         exploding: float = EXPLODING,
     ) -> None:
         self.model = model
+        saturated = _check_saturated(saturated, "Recorder")
         self.thresholds = (saturated, vanishing, exploding)
         self._capture = _Capture(model)
         self.layers: list[dict[str, LayerStats]] = []

@@ -234,7 +234,7 @@ def _activation_lines(t: Any, saturated: float) -> tuple[list[str], int]:
     if stats is None:
         return [], 0
     lines = [
-        f"saturated (f' < {saturated:g}) {stats.saturated_fraction:.0%}",
+        f"saturated (f' < {saturated:g} x peak) {stats.saturated_fraction:.0%}",
         f"dead {stats.dead_units}/{stats.units} units",
     ]
     return lines, stats.dead_units

@@ -293,3 +293,74 @@ def test_prelu_matches_torch(slopes, rng):
     ty.backward(torch.tensor(g))
     np.testing.assert_allclose(x.grad, tx.grad.numpy(), rtol=1e-12)
     np.testing.assert_allclose(a.grad, ta.grad.numpy(), rtol=1e-10)
+
+
+# ------------------------------------------------------------------ peaks
+
+
+def _numeric_max_abs_derivative(record, **params):
+    x = np.linspace(-20, 20, 400001)
+    return float(np.abs(record.derivative(x, record.forward(x, **params), **params)).max())
+
+
+DOCUMENTED_PEAKS = {"sigmoid": 0.25, "tanh": 1.0, "relu": 1.0, "leaky_relu": 1.0,
+                    "prelu": 1.0, "elu": 1.0, "maxout": 1.0, "softplus": 1.0}  # fmt: skip
+
+
+def test_every_activation_record_has_its_peak_derivative():
+    for name in mg.activations.names():
+        record = mg.activations.get(name)
+        assert record.peak > 0, name
+        if name in DOCUMENTED_PEAKS:
+            assert record.peak == DOCUMENTED_PEAKS[name], name
+        if record.derivative is not None:  # the peak is the largest |f'| on a fine grid
+            assert record.peak == pytest.approx(_numeric_max_abs_derivative(record), rel=1e-4)
+
+
+def test_the_peak_follows_the_calls_own_parameters():
+    x = np.zeros(3)
+    assert mg.activations.get("leaky_relu").call_peak([x], {"slope": 3.0}) == 3.0
+    assert mg.activations.get("leaky_relu").call_peak([x], {"slope": 0.2}) == 1.0
+    assert mg.activations.get("elu").call_peak([x], {"alpha": 2.5}) == 2.5
+    prelu = mg.activations.get("prelu")
+    assert prelu.call_peak([x, np.array([0.5, -4.0])], {}) == 4.0
+    assert prelu.call_peak([x, np.array([0.25])], {}) == 1.0
+    assert mg.activations.get("sigmoid").call_peak([x], {}) == 0.25
+
+
+def test_a_user_activations_peak_is_found_numerically():
+    # f(x) = 3 tanh(x - 2): f'(x) = 3 / cosh^2(x - 2), largest (3) at x = 2, off the grid's 0
+    record = mg.activations.register(
+        "shifted_tanh_peak", lambda x: 3 * np.tanh(x - 2), lambda x, y: 3 / np.cosh(x - 2) ** 2
+    )
+    try:
+        assert record.peak == pytest.approx(3.0, rel=1e-9)
+    finally:
+        mg.activations.unregister("shifted_tanh_peak")
+
+
+def test_a_user_activations_peak_is_found_with_the_calls_parameters():
+    record = mg.activations.register(
+        "scaled_tanh_peak",
+        lambda x, k=1.0: np.tanh(k * x),
+        lambda x, y, k=1.0: k / np.cosh(k * x) ** 2,
+    )
+    try:
+        assert record.peak == pytest.approx(1.0)
+        assert record.call_peak([np.zeros(2)], {"k": 5.0}) == pytest.approx(5.0)
+    finally:
+        mg.activations.unregister("scaled_tanh_peak")
+
+
+def test_a_given_peak_is_kept_and_checked():
+    record = mg.activations.register("cube_peak", lambda x: x**3, lambda x, y: 3 * x**2, peak=12.0)
+    try:
+        assert record.peak == 12.0
+        assert record.call_peak([np.zeros(2)], {"anything": 1}) == 12.0
+    finally:
+        mg.activations.unregister("cube_peak")
+    with pytest.raises(ValueError, match="peak"):
+        mg.activations.register("bad_peak", np.tanh, lambda x, y: 1 - y**2, peak=-1.0)
+    with pytest.raises(TypeError, match="peak"):
+        mg.activations.register("bad_peak", np.tanh, lambda x, y: 1 - y**2, peak="high")
+    assert "bad_peak" not in mg.activations.names()

@@ -161,3 +161,87 @@ def test_plotting_helpers_draw_bars_and_lines():
     assert len(ax.patches) == 2 * len(net.parameters())  # a mean and a max bar each
     ax = plotting.plot_layer_series(recorder, "mean_abs_grad")
     assert len(ax.lines) == 1
+
+
+# ------------------------------------------------- the one vocabulary
+
+
+def _states(name, x, **params):
+    record = mg.activations.get(name)
+    return diagnostics.element_states(name, [x], record.forward(x, **params), params)
+
+
+def test_saturated_is_a_tenth_of_the_peak_derivative():
+    assert diagnostics.SATURATED == 0.1
+    # sigmoid'(3) = 0.045 passes, sigmoid'(4) = 0.018 < 0.025 is saturated, never off
+    e = _states("sigmoid", np.array([0.0, 3.0, 4.0, -4.0, 60.0]))
+    assert e.passing.tolist() == [True, True, False, False, False]
+    assert e.saturated.tolist() == [False, False, True, True, True]
+    assert not e.off.any()
+    # tanh's peak is 1: tanh'(1.5) = 0.18 passes, tanh'(2) = 0.07 is saturated
+    assert _states("tanh", np.array([1.5, 2.0])).saturated.tolist() == [False, True]
+
+
+def test_a_relu_is_off_or_passing_never_saturated():
+    e = _states("relu", np.array([-3.0, -1e-9, 0.0, 1e-9, 5.0]))
+    assert e.off.tolist() == [True, True, True, False, False]
+    assert not e.saturated.any()
+    net = _net_with_two_dead_units()
+    with diagnostics.Recorder(net) as recorder:
+        _train_steps(net, recorder, steps=2)
+    assert all(s["layers.1"].saturated_fraction == 0 for s in recorder.layers)
+    assert all(s["layers.1"].saturated_units == 0 for s in recorder.layers)
+    assert recorder.layers[0]["layers.1"].off_fraction >= 0.5  # the two dead units at least
+
+
+def test_a_leaky_relus_negative_side_is_saturated_and_its_peak_follows_the_slope():
+    e = _states("leaky_relu", np.array([-2.0, 3.0]))
+    assert e.saturated.tolist() == [True, False]  # slope 0.01 passes 1% of the gradient
+    e = _states("leaky_relu", np.array([-2.0, 3.0]), slope=0.5)
+    assert e.passing.tolist() == [True, True]
+    e = _states("leaky_relu", np.array([-2.0, 3.0]), slope=20.0)  # peak 20: x > 0 passes 1/20
+    assert e.peak == 20.0 and e.saturated.tolist() == [False, True]
+
+
+def _net_with_saturated_units() -> nn.MLP:
+    """3 -> 4 sigmoid -> 2; hidden units 1 and 3 sit deep in the sigmoid's tails."""
+    net = nn.MLP([3, 4, 2], activation="sigmoid", rng=np.random.default_rng(0))
+    net.layers[0].bias.data[:] = [0.0, 30.0, 0.5, -30.0]
+    return net
+
+
+def test_unit_masks_say_which_units_are_saturated():
+    masks = diagnostics.unit_masks(_net_with_saturated_units(), X, which="saturated")
+    assert masks["layers.1"].tolist() == [False, True, False, True]
+    assert not diagnostics.unit_masks(_net_with_saturated_units(), X)["layers.1"].any()
+    batched = diagnostics.unit_masks(_net_with_saturated_units(), X, "saturated", batch_size=10)
+    assert batched["layers.1"].tolist() == masks["layers.1"].tolist()
+
+
+def test_dead_units_are_not_saturated_units():
+    net = _net_with_two_dead_units("leaky_relu")  # two units always on the 1% side
+    assert diagnostics.unit_masks(net, X, "saturated")["layers.1"].tolist() == [
+        True, True, False, False
+    ]  # fmt: skip
+    net = _net_with_two_dead_units()  # relu: off everywhere is dead, not saturated
+    assert not diagnostics.unit_masks(net, X, "saturated")["layers.1"].any()
+
+
+def test_recorder_saturated_threshold_is_relative_to_the_peak():
+    net = _net_with_saturated_units()
+    with diagnostics.Recorder(net, saturated=0.9) as recorder:
+        _train_steps(net, recorder, steps=1)
+    loose = recorder.layers[0]["layers.1"]
+    with diagnostics.Recorder(net) as recorder:
+        _train_steps(net, recorder, steps=1)
+    default = recorder.layers[0]["layers.1"]
+    assert loose.saturated_fraction > default.saturated_fraction >= 0.5
+    assert default.saturated_units == 2
+    assert default.off_fraction + default.saturated_fraction + default.passing_fraction == (
+        pytest.approx(1.0)
+    )
+    with pytest.raises(ValueError, match="saturated"):
+        diagnostics.Recorder(net, saturated=0.0)
+    with pytest.raises(TypeError, match="saturated"):
+        diagnostics.Recorder(net, saturated="a tenth")
+    assert "forward" not in net.layers[1].__dict__  # a refused Recorder leaves no wrapper

@@ -85,7 +85,7 @@ def test_saturated_sigmoid_layer_is_classed_vanishing():
     assert health(W.grad) == "vanishing"
     dot = mg.to_dot(loss, legend=False)
     assert VANISHING in _node_with_label(dot, "W")
-    assert "saturated (f' < 0.01) 100%" in dot
+    assert "saturated (f' < 0.1 x peak) 100%" in dot
 
 
 def test_legend_explains_every_health_class():
