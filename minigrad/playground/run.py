@@ -165,32 +165,35 @@ class Run:
         accuracy = data.accuracy(logits.data, self.y)
         output_grad = float(np.mean(np.abs(logits.grad))) if logits.grad is not None else 0.0
 
+        # The units' states are the diagnostics' own: one vocabulary everywhere.
         dead = diagnostics.unit_masks(model, self.X, which="dead")
+        saturated = diagnostics.unit_masks(model, self.X, which="saturated")
+        scale = output_grad if output_grad > 0 else 1.0
         layers = []
         for name, module in acts:
             out = outputs[name]
             n_units = out.shape[-1]
-            op_input = out.parents[0]
             params = {"pieces": module.pieces} if module.name == "maxout" else module.params
             inputs = [p.data for p in out.parents]
-            derivative = diagnostics.local_derivative(out.op, inputs, out.data, params)
-            derivative = np.abs(derivative).reshape(len(out.data), n_units, -1)
-            unit_grad = _mean_abs_per_unit(op_input.grad, n_units)
-            layer_grad = float(unit_grad.mean())
-            scale = output_grad if output_grad > 0 else 1.0
-            state = np.where(dead[name], "d", "f")
+            elements = diagnostics.element_states(out.op, inputs, out.data, params)
+            unit_grad = _mean_abs_per_unit(out.parents[0].grad, n_units)
+            state = np.full(n_units, "f")
+            state[saturated[name]] = "s"
+            state[dead[name]] = "d"
             layers.append(
                 {
                     "name": name,
                     "activation": module.name,
                     "units": n_units,
                     "dead": int(dead[name].sum()),
-                    "saturated": 0,
-                    "grad_rel": _round([layer_grad / scale])[0] if output_grad > 0 else None,
+                    "saturated": int(saturated[name].sum()),
+                    "grad_rel": _round([unit_grad.mean() / scale])[0] if output_grad > 0 else None,
                     "states": "".join(state),
                     "unit_grad_rel": _round(unit_grad / scale, 3),
-                    "unit_derivative": _round(derivative.mean(axis=(0, 2)), 3),
-                    "unit_off": _round((derivative == 0).all(axis=2).mean(axis=0), 3),
+                    "unit_derivative": _round(
+                        np.abs(elements.derivative).mean(axis=0) / elements.peak, 3
+                    ),
+                    "unit_passing": _round(elements.passing.mean(axis=0), 3),
                     "unit_output": _round(out.data.mean(axis=0), 3),
                 }
             )

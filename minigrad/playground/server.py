@@ -42,7 +42,7 @@ STEPS_PER_STATE = 20  # training steps between two states while playing
 MAX_MESSAGE = 64 * 1024  # bytes; the page's messages are a few hundred
 LOOPBACK_NAMES = ("localhost",)
 # The legend's words for the diagnostics' threshold (mg.diagnostics.SATURATED).
-SATURATED_RULE = f"|f'(x)| below {SATURATED:g} on every example, but not dead"
+SATURATED_RULE = f"passes under {SATURATED:.0%} of its activation's peak gradient on every example"
 
 
 # --------------------------------------------------------------- one run

@@ -133,10 +133,13 @@ class Preset:
 PRESETS: dict[str, Preset] = {
     "sigmoid": Preset(
         "sigmoid saturates",
-        "Eight sigmoid layers with the standard init. Watch the gradient bars: each layer "
-        "gets a smaller share of the output's gradient than the one above it, so the first "
-        "layers hardly learn and the loss creeps down slowly.",
-        Settings(activation="sigmoid", layers=8, width=16, init="standard", lr=0.5),
+        "Eight sigmoid layers with the standard init, as in Glorot and Bengio (2010). Within "
+        "a few hundred steps the last hidden layer's outputs sink towards 0 and its units turn "
+        "orange (saturated); the gradient bars shrink layer by layer, the first layers get "
+        "about a billionth of the output's gradient, and the loss stays near chance (0.69).",
+        Settings(
+            activation="sigmoid", layers=8, width=16, init="standard", optimizer="momentum", lr=0.5
+        ),
     ),
     "dying": Preset(
         "ReLUs die",

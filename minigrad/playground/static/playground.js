@@ -216,8 +216,8 @@ function showTooltip(event) {
   const lines = [
     [`layer ${Number(cell.dataset.layer) + 1}, unit ${u + 1}`, STATE_NAMES[layer.states[u]]],
     ["gradient / output's", fmt(layer.unit_grad_rel[u])],
-    ["mean |f'(x)|", fmt(layer.unit_derivative[u])],
-    ["examples where f'(x) = 0", `${(100 * layer.unit_off[u]).toFixed(0)}%`],
+    ["mean |f'(x)| / peak", fmt(layer.unit_derivative[u])],
+    ["passes gradient on", `${(100 * layer.unit_passing[u]).toFixed(0)}% of examples`],
     ["mean output", fmt(layer.unit_output[u])],
   ];
   for (const [k, v] of lines) {
