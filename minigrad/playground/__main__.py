@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 
 from . import serve
 
@@ -27,7 +28,21 @@ def main(argv: list[str] | None = None) -> None:
     except (ImportError, OSError, ValueError) as error:
         parser.exit(1, f"error: {error}\n")
     print(f"The playground is at {playground.url} (Ctrl-C stops it)", flush=True)
-    playground.wait()
+    with one_blas_thread():
+        playground.wait()
+
+
+def one_blas_thread() -> contextlib.AbstractContextManager:
+    """NumPy's matrix products on one thread while the server runs: the playground's
+    matrices are small, and BLAS threads waiting for each other (several tabs
+    train at once) made a step ten times slower. This process is the server's
+    alone, so the limit is set here and not in ``serve()``, which runs inside a
+    user's own Python."""
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:
+        return contextlib.nullcontext()
+    return threadpool_limits(limits=1, user_api="blas")
 
 
 if __name__ == "__main__":

@@ -38,7 +38,8 @@ from .settings import validate as validate_settings
 
 STATIC = Path(__file__).parent / "static"
 STATES_PER_SECOND = 10
-STEPS_PER_STATE = 20  # training steps between two states while playing
+STEPS_PER_STATE = 20  # training steps between two states while playing, at most
+TRAINING_SHARE = 0.6  # of each tick's time, at most, for those steps
 MAX_MESSAGE = 64 * 1024  # bytes; the page's messages are a few hundred
 LOOPBACK_NAMES = ("localhost",)
 # The legend's words for the diagnostics' threshold (mg.diagnostics.SATURATED).
@@ -105,11 +106,16 @@ class Session:
                     run.step()
                     self._publish_state(run, playing)
                 elif kind == "tick":
-                    next_tick = time.monotonic() + 1 / STATES_PER_SECOND
+                    now = time.monotonic()
+                    next_tick = now + 1 / STATES_PER_SECOND
+                    # A big network takes fewer steps per state, so the page stays live.
+                    budget = now + TRAINING_SHARE / STATES_PER_SECOND
                     for _ in range(STEPS_PER_STATE):
                         run.step()
                         if run.diverged:
                             playing = False
+                            break
+                        if time.monotonic() > budget:
                             break
                     self._publish_state(run, playing)
             except Exception as error:  # the run stops; the page and the server go on
