@@ -276,14 +276,23 @@ def _run_threads() -> int:
     return sum(t.name == "playground-run" for t in threading.enumerate())
 
 
+def _wait_for_run_threads(n: int) -> int:
+    """The number of running sessions once it is ``n`` (a closed page's thread
+    ends a moment after its socket), or after 5 s whatever it is then."""
+    deadline = time.monotonic() + 5
+    while _run_threads() != n and time.monotonic() < deadline:
+        time.sleep(0.02)
+    return _run_threads()
+
+
 def test_two_pages_train_apart_and_a_closed_page_stops_its_run(playground):
-    before = _run_threads()
+    assert _wait_for_run_threads(0) == 0  # the earlier tests' pages are closed
     with _socket(playground) as a, _socket(playground) as b:
         for ws, dataset in ((a, "circles"), (b, "spiral")):
             ws.send(json.dumps({"type": "settings", "settings": {"dataset": dataset}}))
             assert _receive(ws, "run")["settings"]["dataset"] == dataset
             assert _receive(ws, "state")["step"] == 0
-        assert _run_threads() == before + 2
+        assert _run_threads() == 2
         for _ in range(3):
             a.send(json.dumps({"type": "step"}))
         while _receive(a, "state")["step"] < 3:
@@ -292,10 +301,7 @@ def test_two_pages_train_apart_and_a_closed_page_stops_its_run(playground):
         state_b = _receive(b, "state")
         assert state_b["step"] == 1  # b's run did not take a's steps
         assert max(state_b["boundary"]["classes"]) <= 2
-    deadline = time.monotonic() + 5
-    while _run_threads() > before and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert _run_threads() == before
+    assert _wait_for_run_threads(0) == 0
 
 
 def test_import_minigrad_needs_no_web_framework():

@@ -367,11 +367,25 @@ function applyPreset() {
   sendSettings();
 }
 
+// A setting changed by hand: the run is no longer the lesson's, but its caption
+// still says what to compare with.
+function leavePreset() {
+  const p = page.presets[$("preset").value];
+  if (!p) return;
+  $("preset").value = "";
+  $("caption").textContent = `Changed from the lesson "${p.title}": ${p.caption}`;
+}
+
 window.addEventListener("DOMContentLoaded", () => {
   for (const id of ["play", "pause", "step", "reset"]) {
     $(id).addEventListener("click", () => send({ type: id }));
   }
-  for (const input of settingInputs()) input.addEventListener("change", sendSettings);
+  for (const input of settingInputs()) {
+    input.addEventListener("change", () => {
+      leavePreset();
+      sendSettings();
+    });
+  }
   $("preset").addEventListener("change", applyPreset);
   $("network").addEventListener("mousemove", showTooltip);
   $("network").addEventListener("mouseleave", () => ($("tooltip").hidden = true));
