@@ -115,6 +115,18 @@ def test_a_state_is_plain_json_with_one_entry_per_unit():
     assert len(boundary["classes"]) == len(boundary["confidence"]) == boundary["size"] ** 2
 
 
+@pytest.mark.parametrize("activation", mg.activations.names())
+def test_every_registered_activation_trains_and_reports_its_units(activation):
+    run = Run(Settings(activation=activation, layers=2, width=3, lr=0.05))
+    for _ in range(3):
+        run.step()
+    state = run.state()
+    json.dumps(run.description(), allow_nan=False)
+    assert state["step"] == 3 and state["loss"] is not None
+    assert [layer["activation"] for layer in state["layers"]] == [activation] * 2
+    assert all(len(layer["states"]) == 3 for layer in state["layers"])
+
+
 def test_unit_states_are_the_diagnostics_own():
     run = Run(Settings(activation="sigmoid", layers=2, width=6))
     first = run.model.layers[0]
