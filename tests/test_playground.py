@@ -269,15 +269,18 @@ def test_a_page_session_trains_and_answers_a_bad_setting(playground):
     with _socket(playground) as ws:
         hello = _receive(ws, "hello")
         assert "relu" in hello["activations"] and set(hello["presets"]) == set(PRESETS)
-        ws.send(json.dumps({"type": "settings", "settings": {"dataset": "xor", "width": 4}}))
+        settings = {"dataset": "xor", "width": 4}
+        ws.send(json.dumps({"type": "settings", "id": 7, "settings": settings}))
         run = _receive(ws, "run")
+        assert run["id"] == 7  # the run says which request started it
         assert run["settings"]["dataset"] == "xor" and len(run["labels"]) == 200
         assert _receive(ws, "state")["step"] == 0
         ws.send(json.dumps({"type": "step"}))
         assert _receive(ws, "state")["step"] == 1
-        ws.send(json.dumps({"type": "settings", "settings": {"lr": "0"}}))
+        ws.send(json.dumps({"type": "settings", "id": 8, "settings": {"lr": "0"}}))
         answer = _receive(ws, "invalid")
-        assert answer["field"] == "lr" and "learning rate" in answer["message"]
+        assert answer["id"] == 8 and answer["field"] == "lr"
+        assert "learning rate" in answer["message"]
         ws.send("not json")
         assert "not JSON" in _receive(ws, "invalid")["message"]
         ws.send(json.dumps({"type": "step"}))  # the run goes on as it was

@@ -89,9 +89,10 @@ class Session:
                 return
             try:
                 if kind == "settings" or (kind == "reset" and run is not None):
-                    run = Run(argument if kind == "settings" else run.settings)
+                    settings, request = argument if kind == "settings" else (run.settings, None)
+                    run = Run(settings)
                     playing = False
-                    self._publish({"type": "run", **run.description()})
+                    self._publish({"type": "run", "id": request, **run.description()})
                     self._publish_state(run, playing)
                 elif run is None:
                     continue
@@ -282,11 +283,14 @@ def handle(session: Session, text: str) -> dict[str, Any] | None:
         return {"type": "invalid", "field": None, "message": "the message is not JSON"}
     kind = message.get("type") if isinstance(message, dict) else None
     if kind == "settings":
+        # The page numbers its settings messages; the run started for one carries it.
+        request = message.get("id")
+        request = request if isinstance(request, int) and not isinstance(request, bool) else None
         try:
             settings = validate_settings(message.get("settings"))
         except SettingsError as error:
-            return {"type": "invalid", "field": error.field, "message": str(error)}
-        session.send("settings", settings)
+            return {"type": "invalid", "id": request, "field": error.field, "message": str(error)}
+        session.send("settings", (settings, request))
     elif kind in ("play", "pause", "step", "reset"):
         session.send(kind)
     else:

@@ -17,6 +17,7 @@ const page = {
   state: null, // the latest "state" message
   history: [], // [step, loss, accuracy, dead share]
   presets: {},
+  sent: 0, // settings messages sent
 };
 
 // ------------------------------------------------------------ messages
@@ -36,10 +37,13 @@ function send(message) {
   }
 }
 
+// Each settings message has an id, so that a run started for an older one
+// (the learner kept typing) does not clear what the newer one showed.
 function sendSettings() {
   const settings = {};
   for (const input of settingInputs()) settings[input.dataset.setting] = input.value;
-  send({ type: "settings", settings });
+  page.sent += 1;
+  send({ type: "settings", id: page.sent, settings });
 }
 
 function receive(message) {
@@ -74,11 +78,12 @@ function newRun(message) {
   page.run = message;
   page.history = [];
   page.state = null;
-  for (const input of settingInputs()) {
-    input.value = message.settings[input.dataset.setting];
-    input.classList.remove("invalid");
+  // The inputs keep what the learner typed; the run is for the latest settings
+  // sent (or a reset), so an earlier complaint no longer applies.
+  if (message.id === null || message.id === page.sent) {
+    for (const input of settingInputs()) input.classList.remove("invalid");
+    hideMessage();
   }
-  hideMessage();
   buildNetwork(message.network);
 }
 
