@@ -110,3 +110,13 @@ __all__ = [
     "where",
     "zeros",
 ]
+
+
+def __getattr__(name: str):
+    # The playground is a web app: ``mg.playground`` imports it when first used,
+    # so ``import minigrad`` stays NumPy-only.
+    if name == "playground":
+        import importlib
+
+        return importlib.import_module(".playground", __name__)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
