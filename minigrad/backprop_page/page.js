@@ -1,0 +1,192 @@
+// The backprop player: shows one recorded step of the backward pass at a time.
+// The steps (what each node received, its rule, what it sent) are the JSON
+// that minigrad.explain wrote into this page; nothing here computes a gradient.
+(function () {
+  "use strict";
+  const data = JSON.parse(document.getElementById("backprop-data").textContent);
+  const steps = data.steps;
+  const last = steps.length - 1;
+  const HEALTH = ["flowing", "vanishing", "dead", "exploding"];
+  const HIGHLIGHTS = ["current", "current-op", "sending", "arriving"];
+  const $ = (id) => document.getElementById(id);
+  const slider = $("slider");
+  const counter = $("counter");
+  const panel = $("panel");
+  const playButton = $("play");
+  let current = 0;
+  let timer = null;
+
+  function esc(text) {
+    return String(text).replace(/[&<>"']/g, (c) => ({
+      "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;",
+    })[c]);
+  }
+
+  // Four significant digits, as the Python side prints them.
+  function fmt(v) {
+    if (v === 0) return "0";
+    if (!Number.isFinite(v)) return String(v);
+    return String(Number(v.toPrecision(4)));
+  }
+
+  function num(text) {
+    return `<span class="num">${esc(text)}</span>`;
+  }
+
+  function svgElement(id) {
+    return id ? document.getElementById(id) : null;
+  }
+
+  // grad x local = sent, element by element, when the arrays are small enough to list.
+  function product(step, send) {
+    const g = step.grad_values, d = send.local_values, s = send.values;
+    if (!g || !d || !s || send.local_matrix || d.length !== s.length) return null;
+    if (g.length !== s.length && g.length !== 1) return null;
+    const terms = s.map((v, i) => {
+      const term = `${fmt(g.length === 1 ? g[0] : g[i])} &times; ${fmt(d[i])} = ${fmt(v)}`;
+      return v === 0 ? `<span class="zero">${term}</span>` : term;
+    });
+    if (terms.length === 1) return `<span class="num">${terms[0]}</span>`;
+    return "<ul>" + terms.map((t) => `<li class="num">${t}</li>`).join("") + "</ul>";
+  }
+
+  function arriving(step) {
+    const name = `<span class="name">${esc(step.label)}</span>`;
+    if (step.received.length === 0) {
+      return `<p>Backward starts at ${name} with the seed gradient ` +
+        `${num(step.grad)}: d${esc(step.label)}/d${esc(step.label)} = 1.</p>`;
+    }
+    let text;
+    if (step.received.length === 1) {
+      const r = step.received[0];
+      text = `<p>${name} is used once, by <span class="name">${esc(r.from)}</span>, ` +
+        `which sent it ${num(r.grad)}.</p>`;
+    } else {
+      const items = step.received.map((r) =>
+        `<li>from <span class="name">${esc(r.from)}</span>: ${num(r.grad)}</li>`).join("");
+      text = `<p>${name} is used ${step.received.length} times, so its gradient is the ` +
+        `<b>sum</b> of what each use sent (gradients add up, <code>+=</code>):</p>` +
+        `<ul>${items}</ul><p>sum: ${num(step.grad)}</p>`;
+    }
+    if (step.hooked_from !== undefined) {
+      text += `<p class="note">A hook replaced the gradient ${num(step.hooked_from)} ` +
+        `by ${num(step.grad)}.</p>`;
+    }
+    return text + `<p>Its complete gradient: <b>${num(step.grad)}</b></p>`;
+  }
+
+  function sending(step) {
+    if (step.leaf) {
+      return `<p><span class="name">${esc(step.label)}</span> is a leaf: nothing to send ` +
+        `on. Its gradient ${num(step.grad)} is added to its <code>.grad</code>.</p>`;
+    }
+    const parts = [`<p>The op <code>${esc(step.op)}</code> gave ` +
+      `<span class="name">${esc(step.label)}</span> = ${num(step.value)}.</p>`];
+    for (const send of step.sends) {
+      parts.push(`<p>To <span class="name">${esc(send.to)}</span>: ` +
+        `rule <code>${esc(send.rule)}</code></p>`);
+      const items = [];
+      if (send.local !== null) {
+        const what = send.local_matrix ? "the local Jacobian" : "the local derivative";
+        items.push(`<li>here ${what} is ${num(send.local)}</li>`);
+      }
+      const shown = product(step, send);
+      if (shown) {
+        items.push(`<li>gradient &times; local derivative: ${shown}</li>`);
+      }
+      items.push(`<li><span class="name">${esc(send.to)}</span> receives ` +
+        `<b>${num(send.grad)}</b></li>`);
+      if (send.zero > 0 && send.size > 1) {
+        items.push(`<li>${send.zero} of ${send.size} entries are 0: ` +
+          `those units send nothing back</li>`);
+      } else if (send.zero > 0) {
+        items.push("<li>it is 0: nothing flows back along this edge</li>");
+      }
+      parts.push(`<ul>${items.join("")}</ul>`);
+    }
+    if (step.quiet.length) {
+      parts.push(`<p class="note">${step.quiet.map(esc).join(", ")} ` +
+        `need${step.quiet.length === 1 ? "s" : ""} no gradient: nothing is sent there.</p>`);
+    }
+    return parts.join("");
+  }
+
+  function describe(step, k) {
+    const kind = step.leaf ? "a leaf" : `the output of <code>${esc(step.op)}</code>`;
+    let end = "";
+    if (k === last) {
+      end = "<p class='note'>This was the last step: every gradient is complete.</p>";
+    }
+    return `<h2>Step ${k}: <span class="name">${esc(step.label)}</span> ` +
+      `<small>(${kind}, shape (${step.shape.join(", ")}))</small></h2>` +
+      `<h3>The gradient arriving</h3>${arriving(step)}` +
+      `<h3>The local derivative, and what is sent</h3>${sending(step)}${end}`;
+  }
+
+  function go(k) {
+    k = Math.max(0, Math.min(last, Math.round(Number(k)) || 0));
+    current = k;
+    document.querySelectorAll("#graph ." + HIGHLIGHTS.join(", #graph ."))
+      .forEach((e) => e.classList.remove(...HIGHLIGHTS));
+    // Nodes visited so far take their gradient's health colour.
+    steps.forEach((s, j) => {
+      const node = svgElement(s.node);
+      if (!node) return;
+      node.classList.remove("visited", ...HEALTH);
+      if (j <= k) node.classList.add("visited", s.health);
+    });
+    const step = steps[k];
+    svgElement(step.node)?.classList.add("current");
+    svgElement(step.op_node)?.classList.add("current-op");
+    for (const send of step.sends) svgElement(send.edge)?.classList.add("sending");
+    for (const r of step.received) svgElement(r.edge)?.classList.add("arriving");
+    panel.innerHTML = describe(step, k);
+    slider.value = String(k);
+    counter.textContent = `step ${k} (of 0 to ${last})`;
+    $("first").disabled = $("back").disabled = k === 0;
+    $("forward").disabled = k === last;
+    return k;
+  }
+
+  function stop() {
+    if (timer !== null) clearInterval(timer);
+    timer = null;
+    playButton.innerHTML = "&#x25B6; play";
+  }
+
+  function play() {
+    if (timer !== null) return stop();
+    if (current === last) go(0);
+    playButton.innerHTML = "&#x275A;&#x275A; pause";
+    timer = setInterval(() => {
+      if (current >= last) stop();
+      else go(current + 1);
+    }, 1500);
+  }
+
+  slider.max = String(last);
+  slider.addEventListener("input", () => { stop(); go(slider.value); });
+  $("first").addEventListener("click", () => { stop(); go(0); });
+  $("back").addEventListener("click", () => { stop(); go(current - 1); });
+  $("forward").addEventListener("click", () => { stop(); go(current + 1); });
+  playButton.addEventListener("click", play);
+  document.addEventListener("keydown", (event) => {
+    if (event.target === slider || event.altKey || event.ctrlKey || event.metaKey) return;
+    const moves = { ArrowRight: current + 1, ArrowLeft: current - 1, Home: 0, End: last };
+    if (event.key in moves) {
+      stop();
+      go(moves[event.key]);
+      event.preventDefault();
+    } else if (event.key === " " && event.target.tagName !== "BUTTON") {
+      play();
+      event.preventDefault();
+    }
+  });
+
+  window.backprop = {
+    steps: steps.length,
+    get step() { return current; },
+    go: go,
+  };
+  go(0);
+})();
