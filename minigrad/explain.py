@@ -26,7 +26,15 @@ import numpy as np
 
 from . import activations, autograd, diagnostics
 from .ops import Op, unbroadcast
-from .render import COLOURS, NO_GRAD, _label, _param_names, _value_summary, collect
+from .render import (
+    COLOURS,
+    NO_GRAD,
+    _grad_summary,
+    _label,
+    _param_names,
+    _value_summary,
+    collect,
+)
 
 # The one colour of the page that is not a gradient's health: "here, now".
 # Okabe-Ito's reddish purple, distinct from all four health colours.
@@ -129,7 +137,8 @@ def local_derivative(node: Any, i: int) -> np.ndarray | None:
         unit[j] = 1
         row = np.asarray(vjp(unit.reshape(y.shape), y, *inputs, **extra, **params))
         if row.shape != x.shape:  # as the engine does: undo broadcasting
-            row = unbroadcast(np.broadcast_to(row, np.broadcast_shapes(row.shape, x.shape)), x.shape)
+            row = np.broadcast_to(row, np.broadcast_shapes(row.shape, x.shape))
+            row = unbroadcast(row, x.shape)
         rows.append(row.ravel())
     jacobian = np.array(rows, dtype=float)
     if y.size == 1:
@@ -175,45 +184,82 @@ def _values(a: np.ndarray) -> list[float] | None:
     return [float(v) for v in a.ravel()] if a.size <= SHOW_ALL else None
 
 
-@dataclass
-class _Graph:
-    """The drawn graph: SVG ids of tensors (``t{k}``) and op nodes (``o{k}``), the
-    edge ids between them and each tensor's label."""
-
-    ids: dict[int, int]
-    labels: dict[int, str]
-    dot: str
+# How a node is named when nobody named it: the formula that made it, while short.
+SYMBOLS = {"add": " + ", "sub": " - ", "mul": "*", "div": "/", "matmul": " @ "}
+FORMULA_CHARS = 24
 
 
-def _build_graph(root: Any, nodes: list[Any], names: dict[int, str]) -> _Graph:
+def _names(root: Any, nodes: list[Any], names: dict[int, str]) -> dict[int, str]:
+    """A readable name for every drawn tensor: a parameter's dotted name, the
+    tensor's own ``name``, a short formula (``x1*w1 + x2*w2``), or its op."""
+    found: dict[int, str] = {}
+    used: set[str] = set()
+
+    def name_of(t: Any) -> str:
+        if id(t) in found:
+            return found[id(t)]
+        label = _label(t, root, names)
+        if t.is_leaf and not t.requires_grad and not t.name and t.size == 1:
+            label = f"{t.data.item():.4g}"  # a constant, such as the 2 in x * 2
+        if not label:
+            args = [name_of(p) for p in t.parents]
+            if t.op in SYMBOLS and len(args) == 2:
+                args = [f"({a})" if " " in a else a for a in args]
+                label = SYMBOLS[t.op].join(args)
+            elif len(args) == 1:
+                label = f"{t.op}({args[0]})"
+            if not label or len(label) > FORMULA_CHARS:
+                label = f"{t.op} output"
+        if label in used and not (t.is_leaf and not t.requires_grad):
+            label = f"{label} ({len(used)})"  # two tensors, one name: tell them apart
+        used.add(label)
+        found[id(t)] = label
+        return label
+
+    for t in reversed(nodes):  # inputs first, so formulas build up from them
+        name_of(t)
+    return found
+
+
+def _node_text(t: Any, grad: np.ndarray | None) -> str:
+    """A tensor's box: its data and, once visited, its gradient (the page shows
+    that last line only from the step that visits the node)."""
+    shape = "" if t.ndim == 0 else f"shape {tuple(t.shape)}\n"
+    data = _array(t.data) if t.size <= SHOW_ALL else _value_summary(t.data)
+    text = f"{shape}data {data}"
+    if grad is not None:
+        text += "\n" + (f"grad {_array(grad)}" if grad.size <= SHOW_ALL else _grad_summary(grad))
+    return text
+
+
+def _graph_source(root: Any, nodes: list[Any], labels: dict[int, str], steps: list[Step]) -> str:
     """DOT text of the graph in the renderer's shapes and its no-gradient-yet
-    colours; the page colours each node as the replay reaches it."""
+    colours; the page colours each node as the replay reaches it. Tensors are
+    ``t{k}`` and their op nodes ``o{k}`` (``k`` their place in ``nodes``); an
+    edge is named after its two ends, so the page can find it."""
     import graphviz
 
-    g = graphviz.Digraph("backprop")
-    g.attr(rankdir="LR", fontname="Helvetica", fontsize="11", bgcolor="transparent")
-    g.attr("node", fontname="Helvetica", fontsize="10")
-    g.attr("edge", arrowsize="0.6", color=NO_GRAD[0])
+    grads = {id(step.node): step.grad for step in steps}
     ids = {id(t): k for k, t in enumerate(nodes)}
-    labels = {}
+    g = graphviz.Digraph("backprop")
+    g.attr(rankdir="LR", fontname="Helvetica", bgcolor="transparent", nodesep="0.25")
+    g.attr("node", fontname="Helvetica", fontsize="13")
+    g.attr("edge", arrowsize="0.7", color=NO_GRAD[0])
     for k, t in enumerate(nodes):
-        label = _label(t, root, names) or t.op
-        labels[k] = label
         if t.is_leaf and t.size == 1 and not t.requires_grad and not t.name:
-            g.node(f"t{k}", f"{t.data.item():.4g}", shape="plaintext", id=f"t{k}")
-            labels[k] = f"the constant {t.data.item():.4g}"
+            g.node(f"t{k}", labels[id(t)], id=f"t{k}", shape="plaintext")
             continue
-        lines = [label, str(tuple(t.shape)), _value_summary(t.data)]
-        g.node(f"t{k}", "\n".join(lines), id=f"t{k}", shape="box", style="filled,rounded",
+        text = f"{labels[id(t)]}\n{_node_text(t, grads.get(id(t)))}"
+        g.node(f"t{k}", text, id=f"t{k}", shape="box", style="filled,rounded",
                color=NO_GRAD[0], fillcolor=NO_GRAD[1], penwidth="1.5")  # fmt: skip
         if t.is_leaf:
             continue
         g.node(f"o{k}", t.op, id=f"o{k}", shape="ellipse", style="filled",
                fillcolor="#f2f2f2", color="#555555")  # fmt: skip
-        g.edge(f"o{k}", f"t{k}", id=f"o{k}-t{k}")
-        for p in dict.fromkeys(id(p) for p in t.parents):  # x * x: one edge
-            g.edge(f"t{ids[p]}", f"o{k}", id=f"t{ids[p]}-o{k}")
-    return _Graph(ids, labels, g.source)
+        g.edge(f"o{k}", f"t{k}", id=f"o{k}_t{k}")
+        for p in dict.fromkeys(ids[id(p)] for p in t.parents):  # x * x: one edge
+            g.edge(f"t{p}", f"o{k}", id=f"t{p}_o{k}")
+    return g.source
 
 
 def _layout(dot_source: str) -> str:
@@ -227,13 +273,13 @@ def _layout(dot_source: str) -> str:
     return svg[svg.index("<svg") :]
 
 
-def _step_record(step: Step, graph: _Graph) -> dict[str, Any]:
+def _step_record(step: Step, ids: dict[int, int], labels: dict[int, str]) -> dict[str, Any]:
     """What the page shows at one step, as plain JSON."""
     node = step.node
-    k = graph.ids[id(node)]
+    k = ids[id(node)]
     record: dict[str, Any] = {
         "node": f"t{k}",
-        "label": graph.labels[k],
+        "label": labels[id(node)],
         "op": step.op,
         "shape": list(node.shape),
         "leaf": node.is_leaf,
@@ -242,8 +288,13 @@ def _step_record(step: Step, graph: _Graph) -> dict[str, Any]:
         "grad_values": _values(step.grad),
         "health": diagnostics.health(step.grad),
         "received": [
-            {"from": graph.labels[graph.ids[id(child)]], "edge": f"t{k}-o{graph.ids[id(child)]}",
-             "grad": _array(g), "values": _values(g)}
+            {
+                "from": labels[id(child)],
+                "op": child.op,
+                "edge": f"t{k}_o{ids[id(child)]}",
+                "grad": _array(g),
+                "values": _values(g),
+            }
             for child, g in step.received
         ],  # fmt: skip
         "sends": [],
@@ -258,19 +309,19 @@ def _step_record(step: Step, graph: _Graph) -> dict[str, Any]:
     if node.is_leaf:
         return record
     record["op_node"] = f"o{k}"
-    sent_to = iter(step.sends)
+    sent = iter(step.sends)
     for i, parent in enumerate(node.parents):
-        p = graph.ids[id(parent)]
+        p = ids[id(parent)]
         if not parent.requires_grad:
-            record["quiet"].append(graph.labels[p])
+            record["quiet"].append(labels[id(parent)])
             continue
-        _, rule, g = next(sent_to)
+        _, rule, g = next(sent)
         local = local_derivative(node, i)
         record["sends"].append(
             {
-                "to": graph.labels[p],
+                "to": labels[id(parent)],
                 "node": f"t{p}",
-                "edge": f"t{p}-o{k}",
+                "edge": f"t{p}_o{k}",
                 "rule": rule,
                 "local": None if local is None else _array(local),
                 "local_values": None if local is None else _values(local),
@@ -296,8 +347,7 @@ def _page(title: str, svg: str, steps: list[dict[str, Any]]) -> str:
     css = ":root {\n" + "\n".join(palette) + "\n}\n" + css
     data = json.dumps({"title": title, "steps": steps}).replace("</", "<\\/")
     legend = "".join(
-        f"<span class='swatch {state}'></span>{html.escape(state)} "
-        for state in ["none", *COLOURS]
+        f"<span class='swatch {state}'></span>{html.escape(state)} " for state in ["none", *COLOURS]
     )
     return (
         template.replace("{{title}}", html.escape(title))
@@ -371,10 +421,10 @@ def explain_backward(
             "graph. Install Graphviz (apt install graphviz, brew install graphviz, "
             "conda install graphviz, or https://graphviz.org/download/)"
         )
-    graph = _build_graph(root, nodes, _param_names(model))
-    svg = _layout(graph.dot)
+    labels = _names(root, nodes, _param_names(model))
     steps = backprop_steps(root)
-    records = [_step_record(step, graph) for step in steps]
-    name = graph.labels[0]
-    page = _page(title or f"Backprop, one node at a time: {name}", svg, records)
+    svg = _layout(_graph_source(root, nodes, labels, steps))
+    ids = {id(t): k for k, t in enumerate(nodes)}
+    records = [_step_record(step, ids, labels) for step in steps]
+    page = _page(title or f"Backprop, one node at a time: {labels[id(root)]}", svg, records)
     return BackpropExplainer(steps, page)

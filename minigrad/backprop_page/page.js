@@ -59,11 +59,12 @@
     let text;
     if (step.received.length === 1) {
       const r = step.received[0];
-      text = `<p>${name} is used once, by <span class="name">${esc(r.from)}</span>, ` +
-        `which sent it ${num(r.grad)}.</p>`;
+      text = `<p>${name} is used once, by <span class="name">${esc(r.from)}</span> ` +
+        `(<code>${esc(r.op)}</code>), which sent it ${num(r.grad)}.</p>`;
     } else {
       const items = step.received.map((r) =>
-        `<li>from <span class="name">${esc(r.from)}</span>: ${num(r.grad)}</li>`).join("");
+        `<li>from <span class="name">${esc(r.from)}</span> (<code>${esc(r.op)}</code>): ` +
+        `${num(r.grad)}</li>`).join("");
       text = `<p>${name} is used ${step.received.length} times, so its gradient is the ` +
         `<b>sum</b> of what each use sent (gradients add up, <code>+=</code>):</p>` +
         `<ul>${items}</ul><p>sum: ${num(step.grad)}</p>`;
@@ -77,33 +78,29 @@
 
   function sending(step) {
     if (step.leaf) {
-      return `<p><span class="name">${esc(step.label)}</span> is a leaf: nothing to send ` +
-        `on. Its gradient ${num(step.grad)} is added to its <code>.grad</code>.</p>`;
+      return `<p><span class="name">${esc(step.label)}</span> is a leaf (made by no op: a ` +
+        "parameter, or an input you asked a gradient for), so there is nothing to send on. " +
+        `Its gradient ${num(step.grad)} is added to its <code>.grad</code>.</p>`;
     }
-    const parts = [`<p>The op <code>${esc(step.op)}</code> gave ` +
-      `<span class="name">${esc(step.label)}</span> = ${num(step.value)}.</p>`];
-    for (const send of step.sends) {
-      parts.push(`<p>To <span class="name">${esc(send.to)}</span>: ` +
-        `rule <code>${esc(send.rule)}</code></p>`);
-      const items = [];
-      if (send.local !== null) {
-        const what = send.local_matrix ? "the local Jacobian" : "the local derivative";
-        items.push(`<li>here ${what} is ${num(send.local)}</li>`);
-      }
-      const shown = product(step, send);
-      if (shown) {
-        items.push(`<li>gradient &times; local derivative: ${shown}</li>`);
-      }
-      items.push(`<li><span class="name">${esc(send.to)}</span> receives ` +
-        `<b>${num(send.grad)}</b></li>`);
+    const parts = [`<p>The op <code>${esc(step.op)}</code> made ` +
+      `<span class="name">${esc(step.label)}</span> = ${num(step.value)}. ` +
+      "Each input receives the gradient times the local derivative of the output " +
+      "with respect to that input (the chain rule).</p>"];
+    const rows = step.sends.map((send) => {
+      const local = send.local === null ? "<span class='note'>(too large to list)</span>"
+        : num(send.local) + (send.local_matrix ? " <span class='note'>(Jacobian)</span>" : "");
+      let gets = product(step, send) || num(send.grad);
       if (send.zero > 0 && send.size > 1) {
-        items.push(`<li>${send.zero} of ${send.size} entries are 0: ` +
-          `those units send nothing back</li>`);
+        gets += `<div class="note">${send.zero} of ${send.size} entries are 0: ` +
+          "nothing flows back through them</div>";
       } else if (send.zero > 0) {
-        items.push("<li>it is 0: nothing flows back along this edge</li>");
+        gets += "<div class='note'>0: nothing flows back along this edge</div>";
       }
-      parts.push(`<ul>${items.join("")}</ul>`);
-    }
+      return `<tr><th>${esc(send.to)}</th><td><code>${esc(send.rule)}</code></td>` +
+        `<td>${local}</td><td>${gets}</td></tr>`;
+    });
+    parts.push("<table><tr><th>input</th><th>rule</th><th>local derivative here</th>" +
+      `<th>receives (gradient &times; local derivative)</th></tr>${rows.join("")}</table>`);
     if (step.quiet.length) {
       parts.push(`<p class="note">${step.quiet.map(esc).join(", ")} ` +
         `need${step.quiet.length === 1 ? "s" : ""} no gradient: nothing is sent there.</p>`);
@@ -117,10 +114,12 @@
     if (k === last) {
       end = "<p class='note'>This was the last step: every gradient is complete.</p>";
     }
+    const shape = step.shape.length ? `, shape (${step.shape.join(", ")})` : "";
     return `<h2>Step ${k}: <span class="name">${esc(step.label)}</span> ` +
-      `<small>(${kind}, shape (${step.shape.join(", ")}))</small></h2>` +
-      `<h3>The gradient arriving</h3>${arriving(step)}` +
-      `<h3>The local derivative, and what is sent</h3>${sending(step)}${end}`;
+      `<small>(${kind}${shape})</small></h2><div class="columns">` +
+      `<div><h3>1. The gradient arriving</h3>${arriving(step)}</div>` +
+      `<div><h3>2. The local derivative, and what is sent</h3>${sending(step)}${end}</div>` +
+      "</div>";
   }
 
   function go(k) {
@@ -134,6 +133,9 @@
       if (!node) return;
       node.classList.remove("visited", ...HEALTH);
       if (j <= k) node.classList.add("visited", s.health);
+      // The box's last line is its gradient: unknown until backward gets there.
+      const texts = node.querySelectorAll("text");
+      if (texts.length) texts[texts.length - 1].style.visibility = j <= k ? "" : "hidden";
     });
     const step = steps[k];
     svgElement(step.node)?.classList.add("current");
