@@ -114,7 +114,8 @@
     if (k === last) {
       end = "<p class='note'>This was the last step: every gradient is complete.</p>";
     }
-    const shape = step.shape.length ? `, shape (${step.shape.join(", ")})` : "";
+    const dims = step.shape.length === 1 ? `${step.shape[0]},` : step.shape.join(", ");
+    const shape = step.shape.length ? `, shape (${dims})` : "";
     return `<h2>Step ${k}: <span class="name">${esc(step.label)}</span> ` +
       `<small>(${kind}${shape})</small></h2><div class="columns">` +
       `<div><h3>1. The gradient arriving</h3>${arriving(step)}</div>` +
