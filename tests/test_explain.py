@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 import os
 import re
@@ -320,3 +321,12 @@ def test_the_page_steps_through_the_pass_in_a_browser(tmp_path):
             assert errors == []
         finally:
             browser.close()
+
+
+@needs_dot
+def test_a_notebook_shows_the_page_in_its_own_frame():
+    loss, x = _diamond()
+    explainer = mg.explain_backward(loss)
+    (srcdoc,) = re.findall(r"<iframe srcdoc='([^']*)'", explainer._repr_html_())
+    assert html.unescape(srcdoc) == explainer.html
+    np.testing.assert_array_equal(x.grad, explainer.steps[-1].grad)  # the pass ran as usual
