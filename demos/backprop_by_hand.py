@@ -11,6 +11,8 @@ product to each input; a value used twice receives the sum of both.
 (b) Lesson 1's two-layer net ``s = W2 max(0, W1 x)`` on one 2-D input: the
     ReLU's off units (W1 x < 0) have local derivative 0 and send nothing
     back, so their rows of W1 get no gradient.
+(c) A value used more than once (``e = a*a + a``) receives one gradient per
+    use, and its gradient is their sum.
 
 Every gradient is checked against finite differences (``mg.gradcheck`` and
 ``mg.numerical_grad``), and each pass is saved as an explorable page
@@ -256,6 +258,28 @@ def run_two_layer(result: Result, seed: int) -> None:
     )
 
 
+def run_reuse(result: Result) -> None:
+    """A value used twice: its gradient is the sum of what each use sends."""
+    a = mg.Tensor(3.0, requires_grad=True, name="a")
+    square = a * a
+    square.name = "a*a"
+    e = square + a
+    e.name = "e"
+    steps = mg.backprop_steps(e)
+    step = next(s for s in steps if s.node is a)
+    parts = [float(g) for _, g in step.received]
+    print("  (c) e = a*a + a at a = 3: a is used three times")
+    print(f"      a receives {' + '.join(f'{p:g}' for p in parts)} = {float(step.grad):g}")
+    result.report("reuse_contributions", parts, "what each use of a sends (e = a*a + a, a = 3)")
+    result.report("reuse_grad", float(a.grad), "de/da, their sum")
+    result.report("reuse_expected", 2 * a.item() + 1, "2a + 1, by hand")
+    result.note(
+        f"A value used more than once: in e = a*a + a at a = 3, a is an input three times "
+        f"and receives {', '.join(f'{p:g}' for p in parts)}; its gradient is their sum, "
+        f"{float(a.grad):g} = 2a + 1. Assigning instead of adding would keep only one of them."
+    )
+
+
 def run(quick: bool = False, seed: int = 0, out: Path = Path("demo-output")) -> Result:
     """Both passes are tiny: quick mode runs exactly the same lesson."""
     out = Path(out)
@@ -263,6 +287,7 @@ def run(quick: bool = False, seed: int = 0, out: Path = Path("demo-output")) -> 
     result = Result("backprop_by_hand", TITLE, CLAIM, out)
     run_neuron(result)
     run_two_layer(result, seed)
+    run_reuse(result)
     return result
 
 

@@ -57,6 +57,13 @@ def test_off_relu_units_send_nothing_back(result):
     assert numbers["net_gradcheck"] is True and numbers["net_max_difference"] < 1e-6
 
 
+def test_a_value_used_three_times_adds_its_three_gradients(result):
+    numbers = result.numbers
+    assert sorted(numbers["reuse_contributions"]) == [1.0, 3.0, 3.0]  # a, and a*a's two a's
+    assert numbers["reuse_grad"] == sum(numbers["reuse_contributions"])
+    assert numbers["reuse_grad"] == numbers["reuse_expected"]
+
+
 def test_the_report_opens_with_lesson_0_and_its_page_works_there(result):
     if shutil.which("dot") is None:
         pytest.skip("Graphviz's dot program is not installed, so the lesson has no page")
