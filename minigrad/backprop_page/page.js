@@ -50,6 +50,14 @@
     return "<ul>" + terms.map((t) => `<li class="num">${t}</li>`).join("") + "</ul>";
   }
 
+  // "1 + 3 + 3 = 7" when every contribution is one number, else just the sum.
+  function sumText(step) {
+    const parts = step.received.map((r) => r.values);
+    const total = step.hooked_from !== undefined ? step.hooked_from : step.grad;  // before hooks
+    if (!parts.every((v) => v && v.length === 1)) return total;
+    return parts.map((v) => fmt(v[0])).join(" + ") + " = " + total;
+  }
+
   function arriving(step) {
     const name = `<span class="name">${esc(step.label)}</span>`;
     if (step.received.length === 0) {
@@ -67,7 +75,7 @@
         `${num(r.grad)}</li>`).join("");
       text = `<p>${name} is used ${step.received.length} times, so its gradient is the ` +
         `<b>sum</b> of what each use sent (gradients add up, <code>+=</code>):</p>` +
-        `<ul>${items}</ul><p>sum: ${num(step.grad)}</p>`;
+        `<ul>${items}</ul><p>sum: ${num(sumText(step))}</p>`;
     }
     if (step.hooked_from !== undefined) {
       text += `<p class="note">A hook replaced the gradient ${num(step.hooked_from)} ` +
