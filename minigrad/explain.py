@@ -35,6 +35,7 @@ from .render import (
     _value_summary,
     collect,
 )
+from .tensor import Tensor
 
 # The one colour of the page that is not a gradient's health: "here, now".
 # Okabe-Ito's reddish purple, distinct from all four health colours.
@@ -394,7 +395,9 @@ def explain_backward(
     grad, at most ``max_nodes`` tensors, ``dot`` installed) comes before the
     pass, so a refused call leaves every ``.grad`` as it was.
     """
-    if not getattr(root, "requires_grad", False):
+    if not isinstance(root, Tensor):
+        raise TypeError(f"explain_backward: root must be a Tensor, got {type(root).__name__}")
+    if not root.requires_grad:
         raise ValueError(
             "explain_backward: root does not require grad, so there is no backward pass "
             "to show; create the inputs you want gradients for with requires_grad=True"

@@ -258,6 +258,15 @@ def test_the_scalar_neuron_shows_every_number():
 def test_a_root_without_grad_is_refused():
     with pytest.raises(ValueError, match="does not require grad"):
         mg.explain_backward(mg.tensor([1.0, 2.0]).sum())
+    with pytest.raises(TypeError, match="root must be a Tensor"):
+        mg.explain_backward(1.0)
+
+
+def test_a_root_with_more_than_one_element_is_refused():
+    x = mg.Tensor([1.0, 2.0], requires_grad=True)
+    with pytest.raises(ValueError, match=r"reduce it first"):
+        mg.explain_backward(x * 2)
+    assert x.grad is None
 
 
 def test_a_large_graph_is_refused_with_the_layer_view_suggested():
