@@ -12,6 +12,10 @@
   const slider = $("slider");
   const counter = $("counter");
   const panel = $("panel");
+  const graph = $("graph");
+  const svg = graph.querySelector("svg");
+  // Below this scale the graph's text is too small to read: scroll instead.
+  const MIN_SCALE = 0.8;
   const playButton = $("play");
   let current = 0;
   let timer = null;
@@ -131,6 +135,25 @@
       "</div>";
   }
 
+  // Fit the drawing to the width when that keeps its text readable.
+  function fitGraph() {
+    if (!svg || !svg.viewBox.baseVal || !svg.viewBox.baseVal.width) return;
+    const natural = svg.viewBox.baseVal.width * 4 / 3;  // Graphviz points to CSS pixels
+    const scale = Math.max(MIN_SCALE, Math.min(1, (graph.clientWidth - 12) / natural));
+    svg.style.width = `${natural * scale}px`;
+    svg.style.maxWidth = "none";
+    svg.style.height = "auto";
+  }
+
+  // Bring the visited node into the middle of the drawing's scrolled view.
+  function centre(element) {
+    if (!element) return;
+    const box = element.getBoundingClientRect();
+    const view = graph.getBoundingClientRect();
+    graph.scrollLeft += box.left + box.width / 2 - (view.left + view.width / 2);
+    graph.scrollTop += box.top + box.height / 2 - (view.top + view.height / 2);
+  }
+
   function go(k) {
     k = Math.max(0, Math.min(last, Math.round(Number(k)) || 0));
     current = k;
@@ -148,6 +171,7 @@
     });
     const step = steps[k];
     svgElement(step.node)?.classList.add("current");
+    centre(svgElement(step.node));
     svgElement(step.op_node)?.classList.add("current-op");
     for (const send of step.sends) svgElement(send.edge)?.classList.add("sending");
     for (const r of step.received) svgElement(r.edge)?.classList.add("arriving");
@@ -175,6 +199,8 @@
     }, 1500);
   }
 
+  fitGraph();
+  window.addEventListener("resize", () => { fitGraph(); centre(svgElement(steps[current].node)); });
   slider.max = String(last);
   slider.addEventListener("input", () => { stop(); go(slider.value); });
   $("first").addEventListener("click", () => { stop(); go(0); });
