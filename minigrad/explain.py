@@ -411,12 +411,11 @@ def explain_backward(
         raise ValueError(f"explain_backward: max_nodes must be at least 1, got {max_nodes}")
     nodes, omitted = collect(root, max_nodes)
     if omitted:
-        hint = "model=model, " if model is not None else ""
         raise ValueError(
             f"explain_backward: the graph has {len(nodes) + omitted} tensors, more than "
             f"max_nodes={max_nodes}; a step-by-step replay of that many is hard to follow. "
-            f'Draw the layer view instead: mg.draw(root, {hint}group_by="layer"), '
-            f"or raise max_nodes"
+            f'Draw the layer view instead: mg.draw(root, model=model, group_by="layer") '
+            f"(it needs the model), or raise max_nodes"
         )
     if shutil.which("dot") is None:
         raise RuntimeError(

@@ -271,7 +271,9 @@ def test_a_root_with_more_than_one_element_is_refused():
 
 def test_a_large_graph_is_refused_with_the_layer_view_suggested():
     loss, params = _mlp()
-    with pytest.raises(ValueError, match=r'group_by="layer"') as error:
+    with pytest.raises(
+        ValueError, match=r'mg.draw\(root, model=model, group_by="layer"\)'
+    ) as error:
         mg.explain_backward(loss, max_nodes=5)
     assert "max_nodes=5" in str(error.value)
     assert all(p.grad is None for p in params)  # nothing ran
