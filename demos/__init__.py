@@ -2,6 +2,7 @@
 
 # In the order the report presents them.
 DEMOS = [
+    "backprop_by_hand",  # 0
     "why_nonlinearity",  # 1
     "neuron_classifier",  # 2
     "saturation",  # 3

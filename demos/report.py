@@ -21,6 +21,7 @@ img { max-width: 100% } pre { overflow: auto; background: #f6f6f6; padding: .5em
 nav li { margin: .2em 0 }
 figure.graph img { height: auto }
 figure.graph figcaption a { white-space: nowrap }
+iframe.page { width: 100%; height: 860px; border: 1px solid #ccc; border-radius: 4px }
 """
 # Graph renders: the report's column is 62em (992 px); the smallest text in a render is
 # 9 pt (12 px). A render is shown at a scale that keeps that text at least 9 px high,
@@ -89,11 +90,22 @@ def _section(result: Result) -> str:
             link = f"<a href='{html.escape(filename)}'>{html.escape(filename)}</a>"
             parts.append(f"<figure><p>Graph (DOT text): {link}</p><figcaption>{cap}</figcaption>")
             parts.append("</figure>")
+        elif filename.endswith(".html"):
+            # An explorable page (its own script and styles), kept apart in a frame.
+            src = html.escape(filename)
+            parts.append(f"<figure><iframe src='{src}' title='{cap}' class='page'></iframe>")
+            parts.append(f"<figcaption>{cap} <a href='{src}'>Open it on its own.</a>")
+            parts.append("</figcaption></figure>")
         else:
             src = html.escape(filename)
             parts.append(f"<figure><img src='{src}' alt='{cap}'><figcaption>{cap}</figcaption>")
             parts.append("</figure>")
     return "\n".join(parts)
+
+
+def _first_number(results: list[Result]) -> int:
+    """Lessons are numbered from 0 when the report opens with lesson 0."""
+    return 0 if results and results[0].name == "backprop_by_hand" else 1
 
 
 def write_report(results: list[Result], out: Path, seconds: float, quick: bool) -> Path:
@@ -107,10 +119,63 @@ def write_report(results: list[Result], out: Path, seconds: float, quick: bool) 
         "<p>Each section states a lesson as the literature gives it, then what minigrad "
         f"measured when it ran the experiment here{mode}. {len(results)} demos ran in "
         f"{seconds:.0f} s. Numbers that disagree with a paper are reported as measured.</p>",
-        f"<nav><ol>{toc}</ol></nav>",
+        f"<nav><ol start='{_first_number(results)}'>{toc}</ol>",
+        "<p><a href='#derivatives'>Appendix: the table of derivatives</a></p></nav>",
         *(_section(r) for r in results),
+        _derivatives_appendix(),
         "</html>",
     ]
     path = out / "index.html"
     path.write_text("\n".join(page), encoding="utf-8")
     return path
+
+
+def _forward_text(doc: str, name: str, forward: object) -> str:
+    """An op's forward in words: its doc's first line (NumPy's own functions, such
+    as np.tanh, carry NumPy's documentation, which says nothing here)."""
+    module = getattr(forward, "__module__", None) or ""
+    if doc and module.startswith("minigrad"):
+        return doc.splitlines()[0]
+    return f"{name}(x)"
+
+
+def _derivatives_appendix() -> str:
+    """Every registered op and activation with its forward and its local derivatives,
+    read from the registries: the one table of derivatives to print."""
+    from minigrad import activations, ops
+
+    def table(rows: list[tuple[str, str, tuple[str, ...]]]) -> str:
+        body = [
+            f"<tr><th><code>{html.escape(name)}</code></th><td>{html.escape(forward)}</td>"
+            f"<td>{'<br>'.join(f'<code>{html.escape(r)}</code>' for r in rules)}</td></tr>"
+            for name, forward, rules in rows
+        ]
+        head = "<tr><th>name</th><th>forward</th><th>local derivative, per input</th></tr>"
+        return f"<table class='derivatives'>{head}{''.join(body)}</table>"
+
+    acts = set(activations.names())
+    op_rows = [
+        (n, _forward_text(ops.get(n).doc, n, ops.get(n).forward), ops.get(n).rules)
+        for n in ops.names()
+        if n not in acts
+    ]
+    act_rows = [
+        (n, _forward_text(activations.get(n).doc, n, activations.get(n).forward),
+         (activations.get(n).rule,))
+        for n in activations.names()
+    ]  # fmt: skip
+    return "\n".join(
+        [
+            "<h2 id='derivatives'>Appendix: the table of derivatives</h2>",
+            "<p>Every op and activation minigrad knows, with its forward and the rule of "
+            "its local derivative for each input, generated from the registries "
+            "(<code>mg.ops.get(name).rules</code>, <code>mg.activations.get(name).rule</code>) "
+            "as PyTorch's <code>derivatives.yaml</code> lists its own. In a rule, "
+            "<code>y</code> is the op's output; backward multiplies the gradient arriving "
+            "at the output by this derivative and sends the product to the input.</p>",
+            f"<h3>Ops ({len(op_rows)})</h3>",
+            table(op_rows),
+            f"<h3>Activations ({len(act_rows)})</h3>",
+            table(act_rows),
+        ]
+    )

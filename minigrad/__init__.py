@@ -4,6 +4,7 @@ from . import activations, data, diagnostics, nn, ops, optim
 from .activations import elu, gelu, leaky_relu, maxout, prelu, relu, sigmoid, silu, softplus, tanh
 from .autograd import AnomalyError, detect_anomaly, enable_grad, is_grad_enabled, no_grad
 from .conv import avg_pool2d, conv2d, max_pool2d
+from .explain import backprop_steps, explain_backward
 from .functions import (
     abs,
     argmax,
@@ -56,6 +57,7 @@ __all__ = [
     "argmax",
     "argmin",
     "avg_pool2d",
+    "backprop_steps",
     "clip",
     "concatenate",
     "conv2d",
@@ -66,6 +68,7 @@ __all__ = [
     "elu",
     "enable_grad",
     "exp",
+    "explain_backward",
     "flatten",
     "gelu",
     "get_default_dtype",

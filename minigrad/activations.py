@@ -42,6 +42,8 @@ class ActivationRecord:
     # (a leaky ReLU's slope, a PReLU's slope tensor), for activations whose peak moves.
     peak_of: Callable[..., float] | None = None
     peak_given: bool = False  # a user gave peak=: it holds whatever the parameters
+    # The local derivative as text (``d tanh(x)/dx = 1 - y^2``), for the backprop explainer.
+    rule: str = ""
 
     def __call__(self, *inputs: Any, **params: Any) -> Tensor:
         return apply(self.op, *map(as_tensor, inputs), **params)
@@ -122,11 +124,12 @@ def _add(
     derivative: Callable[..., Array] | None,
     builtin: bool,
     vjps: tuple | None = None,
+    rules: tuple[str, ...] = (),
 ) -> ActivationRecord:
     if name in _REGISTRY or name in ops.REGISTRY:
         raise ValueError(f"register: an activation or op named {name!r} already exists")
-    op = ops.register_op(name, forward, vjps or (_elementwise_vjp(derivative),))
-    record = ActivationRecord(name, forward, derivative, op, builtin, op.doc)
+    op = ops.register_op(name, forward, vjps or (_elementwise_vjp(derivative),), rules=rules)
+    record = ActivationRecord(name, forward, derivative, op, builtin, op.doc, rule="; ".join(rules))
     _REGISTRY[name] = record
     return record
 
@@ -137,6 +140,7 @@ def register(
     derivative: Callable[..., Array] | None = None,
     *,
     peak: float | None = None,
+    rule: str | None = None,
 ) -> Any:
     """Add an elementwise activation: ``register(name, forward, derivative)``.
 
@@ -145,6 +149,8 @@ def register(
     input ``x`` or the output ``y``, whichever is cheaper. ``peak`` is the
     largest |f'| (what "saturated" is measured against); when not given it is
     found numerically on [-20, 20], and again with a call's own parameters.
+    ``rule`` is the derivative as text (``"d softsign(x)/dx = 1 / (1 + |x|)^2"``);
+    without it, the rule names the derivative function.
     """
     if derivative is None:
         raise TypeError(f"register({name!r}): a derivative(x, y) function is required")
@@ -153,12 +159,16 @@ def register(
             raise TypeError(f"register({name!r}): peak must be a number, got {peak!r}")
         if not (math.isfinite(peak) and peak > 0):
             raise ValueError(f"register({name!r}): peak must be positive and finite, got {peak}")
+    if rule is None:
+        rule = _default_rule(name, derivative)
+    elif not isinstance(rule, str) or not rule.strip():
+        raise TypeError(f"register({name!r}): rule must be a non-empty string, got {rule!r}")
 
     def add(fn: Callable[..., Array]) -> ActivationRecord:
         if name in _REGISTRY or name in ops.REGISTRY:  # before running the user's functions
             raise ValueError(f"register: an activation or op named {name!r} already exists")
         found = float(peak) if peak is not None else _search_peak(name, fn, derivative)
-        _add(name, fn, derivative, builtin=False)
+        _add(name, fn, derivative, builtin=False, rules=(rule,))
         return _with_peak(name, found, peak_given=peak is not None)
 
     if forward is None:
@@ -176,6 +186,14 @@ def _search_peak(name: str, forward: Callable[..., Array], derivative: Callable[
         ) from error
 
 
+def _default_rule(name: str, derivative: Callable[..., Array]) -> str:
+    """``d name(x)/dx = <derivative's name>(x, y)``: what can be said without a rule."""
+    label = getattr(derivative, "__qualname__", None) or type(derivative).__name__
+    if "<lambda>" in label:
+        label = "derivative"  # an anonymous function: say what it is, not "<lambda>"
+    return f"d {name}(x)/dx = {label}(x, y)"
+
+
 def unregister(name: str) -> None:
     """Remove a user's activation (built-ins cannot be removed)."""
     record = get(name)
@@ -185,9 +203,9 @@ def unregister(name: str) -> None:
     ops.unregister_op(name)
 
 
-def builtin(name: str, derivative: Callable[..., Array]) -> Callable:
+def builtin(name: str, derivative: Callable[..., Array], rule: str) -> Callable:
     def wrap(forward: Callable[..., Array]) -> Callable[..., Array]:
-        _add(name, forward, derivative, builtin=True)
+        _add(name, forward, derivative, builtin=True, rules=(rule,))
         return forward
 
     return wrap
@@ -224,12 +242,12 @@ def _tanh_derivative(x: Array, y: Array) -> Array:
     return s * s
 
 
-builtin("sigmoid", _sigmoid_derivative)(_sigmoid)
-builtin("tanh", _tanh_derivative)(np.tanh)
+builtin("sigmoid", _sigmoid_derivative, "d sigmoid(x)/dx = y (1 - y)")(_sigmoid)
+builtin("tanh", _tanh_derivative, "d tanh(x)/dx = 1 - y^2")(np.tanh)
 
 
 # relu'(x) = 1 for x > 0 and 0 for x <= 0: at the kink relu'(0) = 0, as in PyTorch.
-@builtin("relu", lambda x, y: (x > 0).astype(x.dtype))
+@builtin("relu", lambda x, y: (x > 0).astype(x.dtype), "d relu(x)/dx = 1 for x > 0, 0 for x <= 0")
 def _relu(x: Array) -> Array:
     return np.maximum(x, 0)
 
@@ -243,7 +261,7 @@ def _leaky_relu_derivative(x: Array, y: Array, slope: float = 0.01) -> Array:
     return d
 
 
-@builtin("leaky_relu", _leaky_relu_derivative)
+@builtin("leaky_relu", _leaky_relu_derivative, "d leaky_relu(x)/dx = 1 for x >= 0, slope otherwise")
 def _leaky_relu(x: Array, slope: float = 0.01) -> Array:
     # x for x >= 0, slope * x otherwise: the larger of the two when slope <= 1,
     # the smaller when slope > 1 (one pass each, where np.where branches per element).
@@ -261,7 +279,7 @@ def _elu_derivative(x: Array, y: Array, alpha: float = 1.0) -> Array:
     return d
 
 
-@builtin("elu", _elu_derivative)
+@builtin("elu", _elu_derivative, "d elu(x)/dx = 1 for x > 0, alpha e^x otherwise")
 def _elu(x: Array, alpha: float = 1.0) -> Array:
     # max(x, 0) + alpha (e^min(x, 0) - 1): one of the two terms is 0. expm1 of
     # min(x, 0) never overflows for large positive x and is accurate near 0.
@@ -272,7 +290,7 @@ def _elu(x: Array, alpha: float = 1.0) -> Array:
 
 
 # softplus'(x) = sigmoid(x).
-@builtin("softplus", lambda x, y: _sigmoid(x))
+@builtin("softplus", lambda x, y: _sigmoid(x), "d softplus(x)/dx = sigmoid(x)")
 def _softplus(x: Array) -> Array:
     # log(1 + e^x) = max(x, 0) + log(1 + e^-|x|): e^-|x| <= 1 never overflows.
     y = np.log1p(np.exp(-np.abs(x)))
@@ -317,7 +335,11 @@ def _gelu_derivative(x: Array, y: Array) -> Array:
 
 
 # gelu(x) = 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))), the tanh approximation.
-@builtin("gelu", _gelu_derivative)
+@builtin(
+    "gelu",
+    _gelu_derivative,
+    "d gelu(x)/dx = s + 2 x s (1 - s) u', s = sigmoid(2u), u = sqrt(2/pi) (x + 0.044715 x^3)",
+)
 def _gelu(x: Array) -> Array:
     y = _gelu_gate(x)[1]
     y *= x
@@ -332,7 +354,7 @@ def _silu_derivative(x: Array, y: Array) -> Array:
     return d
 
 
-@builtin("silu", _silu_derivative)
+@builtin("silu", _silu_derivative, "d silu(x)/dx = s + y (1 - s), s = sigmoid(x)")
 def _silu(x: Array) -> Array:
     y = _sigmoid(x)
     y *= x
@@ -385,7 +407,14 @@ def _prelu_grad_a(g: Array, y: Array, x: Array, a: Array) -> Array:
     return per_element  # broadcasting slope: the engine sums it back
 
 
-_add("prelu", _prelu_forward, None, builtin=True, vjps=(_prelu_grad_x, _prelu_grad_a))
+_add(
+    "prelu",
+    _prelu_forward,
+    None,
+    builtin=True,
+    vjps=(_prelu_grad_x, _prelu_grad_a),
+    rules=("d prelu(x, a)/dx = 1 for x >= 0, a otherwise", "d prelu(x, a)/da = min(x, 0)"),
+)
 
 
 # ---------------------------------------------------------------- maxout
@@ -425,7 +454,14 @@ def _maxout_grad(g: Array, y: Array, z: Array, pieces: int) -> Array:
     return grad
 
 
-_add("maxout", _maxout_forward, None, builtin=True, vjps=(_maxout_grad,))
+_add(
+    "maxout",
+    _maxout_forward,
+    None,
+    builtin=True,
+    vjps=(_maxout_grad,),
+    rules=("d maxout(z)/dz = 1 at each group's maximum (ties share it evenly), 0 elsewhere",),
+)
 
 
 # ------------------------------------------------------------------ peaks

@@ -117,7 +117,7 @@ def pending_uses(root: Any) -> dict[int, int]:
     return uses
 
 
-def backward(root: Any, grad: Any = None) -> None:
+def backward(root: Any, grad: Any = None, recorder: Any = None) -> None:
     """Send the gradient of ``root`` back to every node that requires grad.
 
     Leaves add the gradient to ``.grad`` (accumulating across passes); every
@@ -126,6 +126,9 @@ def backward(root: Any, grad: Any = None) -> None:
     A node is visited once all of its uses have sent it their gradient (a
     reverse topological order, found by counting uses), so its gradient is
     complete before it is passed on to its parents.
+
+    ``recorder`` (``None`` on the normal path) is told of each visit and each
+    gradient sent, so that ``backprop_steps`` can replay this very walk.
     """
     if not root.requires_grad:
         raise RuntimeError(
@@ -165,6 +168,8 @@ def backward(root: Any, grad: Any = None) -> None:
                     g = _checked_hook_result(replaced, data=node.data)
         visited.append(node)
         visited_grads.append(g)
+        if recorder is not None:
+            recorder.visit(node, g)
         op = node._op
         if op is None:
             continue
@@ -200,6 +205,8 @@ def backward(root: Any, grad: Any = None) -> None:
                     grads[key] = grads[key] + gi
                 else:
                     grads[key] = gi
+                if recorder is not None:
+                    recorder.send(node, i, parent, gi)
                 left = pending[key] - 1
                 if left:
                     pending[key] = left

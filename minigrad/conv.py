@@ -150,7 +150,16 @@ def _conv2d_grad_w(g: Array, y: Array, x: Array, w: Array, stride: Pair, padding
     return np.einsum("nohw,nchwij->ocij", g, windows, optimize=True)
 
 
-@defop("conv2d", _conv2d_grad_x, _conv2d_grad_w, explain=_explain_conv2d)
+@defop(
+    "conv2d",
+    _conv2d_grad_x,
+    _conv2d_grad_w,
+    explain=_explain_conv2d,
+    rules=(
+        "d conv2d(x, w)/dx = w: each window's gradient times w, summed where windows overlap",
+        "d conv2d(x, w)/dw = x: the gradient times each window of x, summed over windows",
+    ),
+)
 def conv2d_op(x: Array, w: Array, stride: Pair, padding: Pair) -> Array:
     """y[n, o, h, w] = sum_{c, i, j} x_pad[n, c, h*sh + i, w*sw + j] w[o, c, i, j]"""
     problem = _conv2d_problem(x, w, stride, padding)
@@ -216,7 +225,12 @@ def _max_pool2d_grad(g: Array, y: Array, x: Array, kernel: Pair, stride: Pair) -
     return dx
 
 
-@defop("max_pool2d", _max_pool2d_grad, explain=_explain_pool("max_pool2d"))
+@defop(
+    "max_pool2d",
+    _max_pool2d_grad,
+    explain=_explain_pool("max_pool2d"),
+    rules=("d max_pool2d(x)/dx = 1 at each window's maximum (ties share it), 0 elsewhere",),
+)
 def max_pool2d_op(x: Array, kernel: Pair, stride: Pair) -> Array:
     """y[n, c, h, w] = max_{i, j} x[n, c, h*sh + i, w*sw + j]"""
     _check_pool("max_pool2d", x, kernel, stride)
@@ -232,7 +246,12 @@ def _avg_pool2d_grad(g: Array, y: Array, x: Array, kernel: Pair, stride: Pair) -
     return dx
 
 
-@defop("avg_pool2d", _avg_pool2d_grad, explain=_explain_pool("avg_pool2d"))
+@defop(
+    "avg_pool2d",
+    _avg_pool2d_grad,
+    explain=_explain_pool("avg_pool2d"),
+    rules=("d avg_pool2d(x)/dx = 1/(kh kw) for each element of a window",),
+)
 def avg_pool2d_op(x: Array, kernel: Pair, stride: Pair) -> Array:
     """y[n, c, h, w] = mean_{i, j} x[n, c, h*sh + i, w*sw + j]"""
     _check_pool("avg_pool2d", x, kernel, stride)

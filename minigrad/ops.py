@@ -46,6 +46,9 @@ class Op:
     doc: str = ""
     # Shape errors are re-raised with this op's own explanation when given.
     explain: Callable[..., str] | None = field(default=None, repr=False)
+    # Each input's local derivative as a short rule a learner can read, one per
+    # VJP (``d tanh(x)/dx = 1 - y^2``), shown by the backprop explainer.
+    rules: tuple[str, ...] = ()
 
     def vjp(self, i: int) -> VJP:
         """The VJP for input ``i``."""
@@ -62,13 +65,25 @@ def register_op(
     arity: int | None = -1,
     doc: str = "",
     explain: Callable[..., str] | None = None,
+    rules: tuple[str, ...] = (),
 ) -> Op:
-    """Add an op to the registry and return its record."""
+    """Add an op to the registry and return its record.
+
+    ``rules`` gives each VJP's local derivative as text, one per VJP.
+    """
     if name in REGISTRY:
         raise ValueError(f"an op named {name!r} is already registered")
     if arity == -1:
         arity = len(vjps)
-    op = Op(name, forward, tuple(vjps), arity, doc or (forward.__doc__ or "").strip(), explain)
+    rules = (rules,) if isinstance(rules, str) else tuple(rules)
+    # An op without rules still works (the suite flags it); wrong ones are refused.
+    if rules and (len(rules) != len(vjps) or not all(isinstance(r, str) and r for r in rules)):
+        raise ValueError(
+            f"register_op({name!r}): give one rule (a non-empty string) per VJP, "
+            f"{len(vjps)} in all; got {rules!r}"
+        )
+    doc = doc or (forward.__doc__ or "").strip()
+    op = Op(name, forward, tuple(vjps), arity, doc, explain, rules)
     REGISTRY[name] = op
     return op
 
@@ -77,11 +92,13 @@ def unregister_op(name: str) -> None:
     del REGISTRY[name]
 
 
-def defop(name: str, *vjps: VJP, arity: int | None = -1, explain=None) -> Callable[..., Op]:
-    """Decorator form: ``@defop("exp", lambda g, y, x: g * y)`` on the forward."""
+def defop(
+    name: str, *vjps: VJP, rules: tuple[str, ...] = (), arity: int | None = -1, explain=None
+) -> Callable[..., Op]:
+    """Decorator form: ``@defop("exp", lambda g, y, x: g * y, rules=("d e^x/dx = e^x",))``."""
 
     def wrap(forward: Callable[..., Array]) -> Op:
-        return register_op(name, forward, vjps, arity=arity, explain=explain)
+        return register_op(name, forward, vjps, arity=arity, explain=explain, rules=rules)
 
     return wrap
 
@@ -155,6 +172,7 @@ def _explain_broadcast(op: str, a: Array, b: Array, **_: Any) -> str:
     lambda g, y, a, b: g,  # d(a+b)/da = 1
     lambda g, y, a, b: g,  # d(a+b)/db = 1
     explain=lambda a, b, **kw: _explain_broadcast("add", a, b),
+    rules=("d(a+b)/da = 1", "d(a+b)/db = 1"),
 )
 def add(a, b):
     """a + b"""
@@ -166,6 +184,7 @@ def add(a, b):
     lambda g, y, a, b: g,  # d(a-b)/da = 1
     lambda g, y, a, b: -g,  # d(a-b)/db = -1
     explain=lambda a, b, **kw: _explain_broadcast("sub", a, b),
+    rules=("d(a-b)/da = 1", "d(a-b)/db = -1"),
 )
 def sub(a, b):
     """a - b"""
@@ -177,6 +196,7 @@ def sub(a, b):
     lambda g, y, a, b: g * b,  # d(ab)/da = b
     lambda g, y, a, b: g * a,  # d(ab)/db = a
     explain=lambda a, b, **kw: _explain_broadcast("mul", a, b),
+    rules=("d(a*b)/da = b", "d(a*b)/db = a"),
 )
 def mul(a, b):
     """a * b"""
@@ -188,6 +208,7 @@ def mul(a, b):
     lambda g, y, a, b: g / b,  # d(a/b)/da = 1/b
     lambda g, y, a, b: -g * y / b,  # d(a/b)/db = -a/b^2 = -y/b
     explain=lambda a, b, **kw: _explain_broadcast("div", a, b),
+    rules=("d(a/b)/da = 1/b", "d(a/b)/db = -a/b^2 = -y/b"),
 )
 def div(a, b):
     """a / b"""
@@ -204,6 +225,7 @@ def _pow_grad_exponent(g, y, a, b):
     lambda g, y, a, b: g * b * a ** (b - 1),  # d(a^b)/da = b a^(b-1)
     _pow_grad_exponent,
     explain=lambda a, b, **kw: _explain_broadcast("pow", a, b),
+    rules=("d(a^b)/da = b a^(b-1)", "d(a^b)/db = a^b ln a (0 where a <= 0)"),
 )
 def pow(a, b):  # noqa: A001 - the op's name
     """a ** b"""
@@ -220,6 +242,10 @@ def _winner_grad(g, wins, ties):
     lambda g, y, a, b: _winner_grad(g, a > b, a == b),
     lambda g, y, a, b: _winner_grad(g, b > a, a == b),
     explain=lambda a, b, **kw: _explain_broadcast("maximum", a, b),
+    rules=(
+        "d max(a, b)/da = 1 where a > b, 1/2 at a tie, 0 elsewhere",
+        "d max(a, b)/db = 1 where b > a, 1/2 at a tie, 0 elsewhere",
+    ),
 )
 def maximum(a, b):
     """elementwise max(a, b)"""
@@ -231,6 +257,10 @@ def maximum(a, b):
     lambda g, y, a, b: _winner_grad(g, a < b, a == b),
     lambda g, y, a, b: _winner_grad(g, b < a, a == b),
     explain=lambda a, b, **kw: _explain_broadcast("minimum", a, b),
+    rules=(
+        "d min(a, b)/da = 1 where a < b, 1/2 at a tie, 0 elsewhere",
+        "d min(a, b)/db = 1 where b < a, 1/2 at a tie, 0 elsewhere",
+    ),
 )
 def minimum(a, b):
     """elementwise min(a, b)"""
@@ -244,6 +274,10 @@ def minimum(a, b):
     explain=lambda a, b, cond, **kw: (
         f"where: condition {np.shape(cond)} and values {a.shape}, {b.shape} "
         "cannot be broadcast together"
+    ),
+    rules=(
+        "d where(c, a, b)/da = 1 where c, 0 elsewhere",
+        "d where(c, a, b)/db = 0 where c, 1 elsewhere",
     ),
 )
 def where(a, b, cond):
@@ -300,7 +334,13 @@ def _matmul_grad_b(g, y, a, b, transpose_b=False):
     return np.swapaxes(a, -1, -2) @ g
 
 
-@defop("matmul", _matmul_grad_a, _matmul_grad_b, explain=_matmul_explain)
+@defop(
+    "matmul",
+    _matmul_grad_a,
+    _matmul_grad_b,
+    explain=_matmul_explain,
+    rules=("d(A @ B)/dA sends G to G @ B^T", "d(A @ B)/dB sends G to A^T @ G"),
+)
 def matmul(a, b, transpose_b=False):
     """a @ b; with transpose_b, a @ b.T for a 2-D b (a dense layer's x W^T)"""
     if transpose_b:
@@ -313,32 +353,34 @@ def matmul(a, b, transpose_b=False):
 # ------------------------------------------------------- elementwise unary
 
 
-@defop("neg", lambda g, y, x: -g)
+@defop("neg", lambda g, y, x: -g, rules=("d(-x)/dx = -1",))
 def neg(x):
     """-x"""
     return -x
 
 
-@defop("exp", lambda g, y, x: g * y)  # d/dx e^x = e^x
+@defop("exp", lambda g, y, x: g * y, rules=("d e^x/dx = e^x = y",))  # d/dx e^x = e^x
 def exp(x):
     """e^x"""
     return np.exp(x)
 
 
-@defop("log", lambda g, y, x: g / x)  # d/dx ln x = 1/x
+@defop("log", lambda g, y, x: g / x, rules=("d ln(x)/dx = 1/x",))  # d/dx ln x = 1/x
 def log(x):
     """natural logarithm"""
     return np.log(x)
 
 
-@defop("sqrt", lambda g, y, x: g / (2 * y))  # d/dx sqrt(x) = 1 / (2 sqrt(x))
+@defop(
+    "sqrt", lambda g, y, x: g / (2 * y), rules=("d sqrt(x)/dx = 1 / (2 sqrt(x)) = 1 / (2y)",)
+)  # d/dx sqrt(x) = 1 / (2 sqrt(x))
 def sqrt(x):
     """square root"""
     return np.sqrt(x)
 
 
 # abs'(x) = sign(x); at the kink abs'(0) = 0, as np.sign(0) = 0.
-@defop("abs", lambda g, y, x: g * np.sign(x))
+@defop("abs", lambda g, y, x: g * np.sign(x), rules=("d|x|/dx = sign(x), 0 at x = 0",))
 def abs(x):  # noqa: A001 - the op's name
     """|x|"""
     return np.abs(x)
@@ -346,7 +388,11 @@ def abs(x):  # noqa: A001 - the op's name
 
 # clip passes the gradient inside [lo, hi] *and at the bounds* (the subgradient
 # 1 at a bound, as PyTorch's clamp), and 0 strictly outside.
-@defop("clip", lambda g, y, x, lo, hi: g * ((x >= lo) & (x <= hi)))
+@defop(
+    "clip",
+    lambda g, y, x, lo, hi: g * ((x >= lo) & (x <= hi)),
+    rules=("d clip(x, lo, hi)/dx = 1 for lo <= x <= hi, 0 outside",),
+)
 def clip(x, lo, hi):
     """min(max(x, lo), hi)"""
     return np.clip(x, lo, hi)
@@ -356,7 +402,7 @@ def _astype_grad(g, y, x, dtype):
     return g.astype(x.dtype, copy=False)
 
 
-@defop("astype", _astype_grad)
+@defop("astype", _astype_grad, rules=("d astype(x)/dx = 1 (the gradient takes x's dtype)",))
 def astype(x, dtype):
     """x converted to dtype (the gradient is converted back)"""
     return x.astype(dtype)
@@ -367,7 +413,9 @@ def astype(x, dtype):
 
 # d/dx_i sum_j x_j = 1: every summed element receives the upstream gradient.
 @defop(
-    "sum", lambda g, y, x, axis, keepdims: np.broadcast_to(_expand(g, x, axis, keepdims), x.shape)
+    "sum",
+    lambda g, y, x, axis, keepdims: np.broadcast_to(_expand(g, x, axis, keepdims), x.shape),
+    rules=("d sum(x)/dx_i = 1",),
 )
 def sum(x, axis, keepdims):  # noqa: A001 - the op's name
     """sum over axis"""
@@ -380,6 +428,7 @@ def sum(x, axis, keepdims):  # noqa: A001 - the op's name
     lambda g, y, x, axis, keepdims: np.full(
         x.shape, _expand(g, x, axis, keepdims) / _count(x, axis)
     ),
+    rules=("d mean(x)/dx_i = 1/n",),
 )
 def mean(x, axis, keepdims):
     """mean over axis"""
@@ -396,7 +445,7 @@ def _var_grad(g, y, x, axis, keepdims):
     return _expand(g, x, axis, keepdims) * centred * (2 / _count(x, axis))
 
 
-@defop("var", _var_grad)
+@defop("var", _var_grad, rules=("d var(x)/dx_i = 2 (x_i - mean(x)) / n",))
 def var(x, axis, keepdims):
     """population variance over axis"""
     return x.var(axis=axis, keepdims=keepdims)
@@ -409,13 +458,21 @@ def _extreme_grad(g, y, x, axis, keepdims):
     return _expand(g, x, axis, keepdims) * share
 
 
-@defop("max", _extreme_grad)
+@defop(
+    "max",
+    _extreme_grad,
+    rules=("d max(x)/dx_i = 1 at the maximum (ties share it evenly), 0 elsewhere",),
+)
 def max(x, axis, keepdims):  # noqa: A001 - the op's name
     """max over axis"""
     return x.max(axis=axis, keepdims=keepdims)
 
 
-@defop("min", _extreme_grad)
+@defop(
+    "min",
+    _extreme_grad,
+    rules=("d min(x)/dx_i = 1 at the minimum (ties share it evenly), 0 elsewhere",),
+)
 def min(x, axis, keepdims):  # noqa: A001 - the op's name
     """min over axis"""
     return x.min(axis=axis, keepdims=keepdims)
@@ -448,6 +505,7 @@ def _stable_logsumexp(x, axis):
     lambda g, y, x, axis, keepdims: (
         _expand(g, x, axis, keepdims) * np.exp(_minus(x, _expand(y, x, axis, keepdims)))
     ),
+    rules=("d logsumexp(x)/dx_i = e^(x_i - y) = softmax(x)_i",),
 )
 def logsumexp(x, axis, keepdims):
     """log(sum(exp(x))) over axis, computed stably"""
@@ -456,7 +514,11 @@ def logsumexp(x, axis, keepdims):
 
 
 # softmax VJP: J = diag(s) - s s^T, so J^T g = s * (g - sum(g * s)).
-@defop("softmax", lambda g, y, x, axis: y * (g - (g * y).sum(axis=axis, keepdims=True)))
+@defop(
+    "softmax",
+    lambda g, y, x, axis: y * (g - (g * y).sum(axis=axis, keepdims=True)),
+    rules=("d softmax(x)_i/dx_j = y_i (delta_ij - y_j)",),
+)
 def softmax(x, axis):
     """e^x / sum(e^x) over axis"""
     e = np.exp(_minus(x, _finite_max(x, axis)))
@@ -464,7 +526,11 @@ def softmax(x, axis):
 
 
 # log_softmax VJP: d/dx_j (x_i - lse) = delta_ij - softmax_j, so g - softmax * sum(g).
-@defop("log_softmax", lambda g, y, x, axis: g - np.exp(y) * g.sum(axis=axis, keepdims=True))
+@defop(
+    "log_softmax",
+    lambda g, y, x, axis: g - np.exp(y) * g.sum(axis=axis, keepdims=True),
+    rules=("d log_softmax(x)_i/dx_j = delta_ij - softmax(x)_j",),
+)
 def log_softmax(x, axis):
     """x - logsumexp(x) over axis"""
     shifted = _minus(x, _finite_max(x, axis))  # x - m - log sum e^(x - m), as in logsumexp
@@ -475,13 +541,21 @@ def log_softmax(x, axis):
 # ------------------------------------------------------------------- shapes
 
 
-@defop("reshape", lambda g, y, x, shape: g.reshape(x.shape))
+@defop(
+    "reshape",
+    lambda g, y, x, shape: g.reshape(x.shape),
+    rules=("d reshape(x)/dx = 1 (the gradient is reshaped back)",),
+)
 def reshape(x, shape):
     """x with a new shape"""
     return x.reshape(shape)
 
 
-@defop("transpose", lambda g, y, x, axes: g.transpose(np.argsort(axes)))
+@defop(
+    "transpose",
+    lambda g, y, x, axes: g.transpose(np.argsort(axes)),
+    rules=("d transpose(x)/dx = 1 (the gradient's axes are permuted back)",),
+)
 def transpose(x, axes):
     """axes permuted"""
     return x.transpose(axes)
@@ -501,7 +575,11 @@ def _getitem_grad(g, y, x, index):
     return out
 
 
-@defop("getitem", _getitem_grad)
+@defop(
+    "getitem",
+    _getitem_grad,
+    rules=("d x[index]/dx = 1 at each picked element (picked twice: added), 0 elsewhere",),
+)
 def getitem(x, index):
     """x[index], NumPy indexing"""
     return x[index]
@@ -514,13 +592,23 @@ def _concat_grad(g, y, *xs, axis, i):
     return g[tuple(index)]
 
 
-@defop("concatenate", _concat_grad, arity=None)
+@defop(
+    "concatenate",
+    _concat_grad,
+    arity=None,
+    rules=("d concatenate(x_1, ..., x_n)/dx_k = 1 on x_k's slice of the output",),
+)
 def concatenate(*xs, axis):
     """inputs joined along an existing axis"""
     return np.concatenate(xs, axis=axis)
 
 
-@defop("stack", lambda g, y, *xs, axis, i: np.take(g, i, axis=axis), arity=None)
+@defop(
+    "stack",
+    lambda g, y, *xs, axis, i: np.take(g, i, axis=axis),
+    arity=None,
+    rules=("d stack(x_1, ..., x_n)/dx_k = 1 on x_k's slice of the output",),
+)
 def stack(*xs, axis):
     """inputs joined along a new axis"""
     return np.stack(xs, axis=axis)
