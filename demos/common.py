@@ -13,6 +13,7 @@ import argparse
 import contextlib
 import json
 import shutil
+import sys
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -95,13 +96,23 @@ def format_value(value: Any) -> str:
     return str(value)
 
 
+# The screen line of this process's progress bars: the demo runner gives each
+# worker its own line below its overall bar, so parallel bars do not overwrite
+# each other.
+BAR_POSITION = 0
+
+
 def progress(items: Iterable[T], desc: str, total: int | None = None) -> Iterator[T]:
-    """A progress bar over a training loop (tqdm when installed)."""
+    """A progress bar over a training loop (tqdm when installed), shown only when
+    stderr is a terminal: in a log file, bars would be a wall of carriage returns."""
     try:
         from tqdm import tqdm
     except ImportError:
         return iter(items)
-    return iter(tqdm(items, desc=desc, total=total, leave=False, mininterval=0.5))
+    if not sys.stderr.isatty():
+        return iter(items)
+    bar = tqdm(items, desc=desc, total=total, leave=False, mininterval=0.5, position=BAR_POSITION)
+    return iter(bar)
 
 
 def fit(
