@@ -75,6 +75,7 @@ class Result:
         else:
             path = self.out / f"{stem}.dot"
             path.write_text(digraph.source, encoding="utf-8")
+            print("  graph not drawn: Graphviz's dot program is not installed (see the README)")
         self.graphs.append((path.name, caption))
         print(f"  graph: {path}")
         return path
