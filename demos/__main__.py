@@ -32,16 +32,20 @@ from demos import DEMOS
 from demos.common import DEFAULT_OUT, Result, one_blas_thread, setup_matplotlib
 from demos.report import write_report
 
+Outcome = tuple[Result | None, str, float, float]  # result, output, wall and CPU seconds
 
-def run_one(name: str, quick: bool, seed: int, out: Path) -> tuple[Result | None, str, float]:
-    """Run one demo with its printed output captured: ``(result, output, seconds)``.
+
+def run_one(name: str, quick: bool, seed: int, out: Path) -> Outcome:
+    """Run one demo with its printed output captured: ``(result, output, wall
+    seconds, CPU seconds)``. The CPU time is this process's own, so it hardly
+    depends on what else the machine is doing; the wall time does.
 
     A demo that fails returns ``None`` and its traceback as the end of its output,
     so the lines it printed before failing are not lost.
     """
     setup_matplotlib()
     buffer = io.StringIO()
-    start = time.perf_counter()
+    start, cpu_start = time.perf_counter(), time.process_time()
     result = None
     with contextlib.redirect_stdout(buffer):
         try:
@@ -53,7 +57,8 @@ def run_one(name: str, quick: bool, seed: int, out: Path) -> tuple[Result | None
         except Exception:
             traceback.print_exc(file=buffer)
             result = None
-    return result, buffer.getvalue(), time.perf_counter() - start
+    cpu = time.process_time() - cpu_start
+    return result, buffer.getvalue(), time.perf_counter() - start, cpu
 
 
 def _take_bar_line(counter: Any) -> None:
@@ -75,8 +80,9 @@ def _title(name: str) -> str:
     return importlib.import_module(f"demos.{name}").TITLE
 
 
-def _print_block(name: str, output: str, seconds: float, write: Callable[[str], None]) -> None:
-    write(f"\n== {_title(name)}\n{output.rstrip()}\n  ({name}: {seconds:.1f} s)")
+def _print_block(name: str, outcome: Outcome, write: Callable[[str], None]) -> None:
+    _, output, seconds, cpu = outcome
+    write(f"\n== {_title(name)}\n{output.rstrip()}\n  ({name}: {seconds:.1f} s, CPU {cpu:.1f} s)")
 
 
 def main(argv: list[str] | None = None) -> list[Result]:
@@ -94,17 +100,16 @@ def main(argv: list[str] | None = None) -> list[Result]:
 
     bar = _overall_bar(len(names))
     write = bar.write if bar is not None else print
-    done: dict[int, tuple[Result | None, str, float]] = {}
+    done: dict[int, Outcome] = {}
     shown = 0  # the demos before this index have been printed
 
-    def finished(index: int, outcome: tuple[Result | None, str, float]) -> None:
+    def finished(index: int, outcome: Outcome) -> None:
         nonlocal shown
         done[index] = outcome
         if bar is not None:
             bar.update(1)
         while shown in done:  # print in lesson order, as soon as the order allows
-            _, output, seconds = done[shown]
-            _print_block(names[shown], output, seconds, write)
+            _print_block(names[shown], done[shown], write)
             sys.stdout.flush()
             shown += 1
 
@@ -131,10 +136,12 @@ def main(argv: list[str] | None = None) -> list[Result]:
     failed = [n for n, r in zip(names, results, strict=True) if r is None]
     ok = [r for r in results if r is not None]
     report = write_report(ok, args.out, seconds, args.quick)
-    print("\nTime per demo:")
+    cpu = sum(outcome[3] for outcome in done.values())
+    print("\nTime per demo (wall clock, and CPU time of its process):")
     for i, n in enumerate(names):
-        print(f"  {n:<22} {done[i][2]:7.1f} s")
-    print(f"  {'total (wall clock)':<22} {seconds:7.1f} s with {args.jobs} process(es)")
+        print(f"  {n:<22} {done[i][2]:7.1f} s   CPU {done[i][3]:7.1f} s")
+    workers = min(args.jobs, len(names))
+    print(f"  {'total':<22} {seconds:7.1f} s   CPU {cpu:7.1f} s, {workers} process(es)")
     print(f"\n{len(ok)} demos in {seconds:.0f} s. Open the report: {report.resolve()}")
     if failed:
         raise SystemExit(f"these demos failed (their tracebacks are above): {', '.join(failed)}")
