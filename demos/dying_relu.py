@@ -640,8 +640,7 @@ def write_notes(result: Result, death: Death | None, top_lr: float, at_birth, ch
         lowest = (
             f"A lower rate did not keep more units alive: the lowest, lr {low_lr:g}, ended "
             f"with {by_lr[low_lr]:.0%} dead, more than the {by_lr[best_lr]:.0%} at lr "
-            f"{best_lr:g} and more than the {n['dead_fraction_at_init']:.0%} dead before "
-            "training. "
+            f"{best_lr:g} ({n['dead_fraction_at_init']:.0%} were dead before training). "
         )
     else:
         lowest = "Below the highest rate, a lower rate kept as many units alive or more. "
@@ -660,8 +659,8 @@ def write_notes(result: Result, death: Death | None, top_lr: float, at_birth, ch
         + "CS231n's 'as much as 40%' is an anecdote; the worst run here lost "
         f"{max(top_runs):.0%}. These networks train with plain SGD and gradients clipped to "
         f"norm {CLIP_NORM:g}, so no step is longer than the learning rate; lesson 9 trains "
-        "with momentum 0.9 and no clipping, where far smaller learning rates kill far more "
-        "units: the two lessons' learning rates are not comparable."
+        "with momentum 0.9 and no clipping, so its learning rates and dead fractions are not "
+        "comparable with these."
     )
     dead = n["dead_fraction_by_activation"]
     inactive = n["inactive_fraction_by_activation"]

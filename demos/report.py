@@ -36,7 +36,7 @@ td, th { border: 1px solid #ccc; padding: .2em .5em; text-align: left; vertical-
 th { font-weight: 600 } td.num { text-align: right; font-variant-numeric: tabular-nums;
      white-space: nowrap }
 table.numbers { width: 100%; table-layout: fixed }
-table.numbers > tbody > tr > th { width: 15em }
+table.numbers > tbody > tr > th { width: 13em }
 table.numbers > tbody > tr > td.num, table.numbers > tbody > tr > td.list { text-align: left }
 table table { margin: 0; font-size: .92em } table table th { font-weight: 500; background: #f6f6f6 }
 figure { margin: 1em 0 } figcaption { font-size: .9em; color: #555 }
@@ -127,6 +127,8 @@ def _is_scalar(value: object) -> bool:
 
 def _cell(value: Any, percent: bool) -> str:
     """One table cell: a number, a list of numbers, or a nested small table."""
+    if isinstance(value, str) and len(value) > 16:
+        return f"<td class='list'>{number(value, percent)}</td>"  # a text: let it wrap
     if _is_scalar(value):
         return f"<td class='num'>{number(value, percent)}</td>"
     if isinstance(value, (list, tuple)) and all(_is_scalar(v) for v in value):
@@ -136,7 +138,8 @@ def _cell(value: Any, percent: bool) -> str:
 
 def _table(value: Any, percent: bool) -> str:
     """A nested result as a small table: a dict of dicts with rows and columns,
-    a dict of values as one header row over one row of values."""
+    a dict of values as one header row over one row of values (one row per
+    entry when the values are long texts)."""
     if isinstance(value, dict) and value and all(isinstance(v, dict) for v in value.values()):
         columns = list(dict.fromkeys(c for row in value.values() for c in row))
         head = "".join(f"<th>{html.escape(words(c))}</th>" for c in columns)
@@ -150,6 +153,13 @@ def _table(value: Any, percent: bool) -> str:
     grid = _grid(value) if isinstance(value, dict) else None
     if grid is not None:
         return _table(grid, percent)
+    if isinstance(value, dict) and any(isinstance(v, str) and len(v) > 16 for v in value.values()):
+        # long texts read down a column, one row each
+        rows = "".join(
+            f"<tr><th>{html.escape(words(k))}</th>{_cell(v, percent)}</tr>"
+            for k, v in value.items()
+        )
+        return f"<table>{rows}</table>"
     if isinstance(value, dict):
         head = "".join(f"<th>{html.escape(words(k))}</th>" for k in value)
         cells = "".join(_cell(v, percent) for v in value.values())
