@@ -303,7 +303,7 @@ def plot_death(death: Death, run: Run, result: Result) -> None:
 def plot_learning_rates(runs: dict[float, list[Run]], result: Result) -> None:
     import matplotlib.pyplot as plt
 
-    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(12, 4))
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(12, 4.6), layout="constrained")
     for i, (lr, lr_runs) in enumerate(runs.items()):
         colour = LR_COLOURS[i % len(LR_COLOURS)]
         for k, run in enumerate(lr_runs):
@@ -322,13 +322,13 @@ def plot_learning_rates(runs: dict[float, list[Run]], result: Result) -> None:
     ax1.set_xlabel("SGD step")
     ax1.set_ylabel("fraction of hidden units dead")
     ax1.set_title("ReLU units dead on the whole training set, over training")
-    ax1.legend(fontsize=7, ncol=2)
+    # below the axes: inside, the legend met the lines of the highest rate
+    ax1.legend(fontsize=7, ncol=4, loc="upper center", bbox_to_anchor=(0.5, -0.17))
     ax2.set_xscale("log", base=2)
     ax2.set_xlabel("learning rate (SGD, gradients clipped to norm 1)")
     ax2.set_ylabel("fraction dead at the end")
     ax2.set_title("Dead ReLU units after training, by learning rate")
     ax2.legend(fontsize=8)
-    fig.tight_layout()
     result.figure(
         fig,
         "dead_fraction_by_lr.png",

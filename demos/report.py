@@ -36,7 +36,7 @@ td, th { border: 1px solid #ccc; padding: .2em .5em; text-align: left; vertical-
 th { font-weight: 600 } td.num { text-align: right; font-variant-numeric: tabular-nums;
      white-space: nowrap }
 table.numbers { width: 100%; table-layout: fixed }
-table.numbers > tbody > tr > th { width: 13em }
+table.numbers > tbody > tr > th { width: 17em }
 table.numbers > tbody > tr > td.num, table.numbers > tbody > tr > td.list { text-align: left }
 table table { margin: 0; font-size: .92em } table table th { font-weight: 500; background: #f6f6f6 }
 figure { margin: 1em 0 } figcaption { font-size: .9em; color: #555 }
@@ -88,6 +88,11 @@ def words(key: object) -> str:
         return WORDS[text]
     parts = re.split(r"([/ ,=])", text)
     return "".join(NAMES.get(p, p.replace("_", " ")) for p in parts).replace(",", ", ")
+
+
+def _key(key: object) -> str:
+    """A key as table-header HTML; it may wrap after a slash (``sigmoid/standard``)."""
+    return html.escape(words(key)).replace("/", "/<wbr>")
 
 
 def number(value: object, percent: bool = False) -> str:
@@ -142,26 +147,23 @@ def _table(value: Any, percent: bool) -> str:
     entry when the values are long texts)."""
     if isinstance(value, dict) and value and all(isinstance(v, dict) for v in value.values()):
         columns = list(dict.fromkeys(c for row in value.values() for c in row))
-        head = "".join(f"<th>{html.escape(words(c))}</th>" for c in columns)
+        head = "".join(f"<th>{_key(c)}</th>" for c in columns)
         rows = []
         for key, row in value.items():
             cells = "".join(
                 _cell(row.get(c), percent or bool(_PERCENT_WORDS.search(str(c)))) for c in columns
             )
-            rows.append(f"<tr><th>{html.escape(words(key))}</th>{cells}</tr>")
+            rows.append(f"<tr><th>{_key(key)}</th>{cells}</tr>")
         return f"<table><tr><th></th>{head}</tr>{''.join(rows)}</table>"
     grid = _grid(value) if isinstance(value, dict) else None
     if grid is not None:
         return _table(grid, percent)
     if isinstance(value, dict) and any(isinstance(v, str) and len(v) > 16 for v in value.values()):
         # long texts read down a column, one row each
-        rows = "".join(
-            f"<tr><th>{html.escape(words(k))}</th>{_cell(v, percent)}</tr>"
-            for k, v in value.items()
-        )
+        rows = "".join(f"<tr><th>{_key(k)}</th>{_cell(v, percent)}</tr>" for k, v in value.items())
         return f"<table>{rows}</table>"
     if isinstance(value, dict):
-        head = "".join(f"<th>{html.escape(words(k))}</th>" for k in value)
+        head = "".join(f"<th>{_key(k)}</th>" for k in value)
         cells = "".join(_cell(v, percent) for v in value.values())
         return f"<table><tr>{head}</tr><tr>{cells}</tr></table>"
     rows = "".join(f"<tr>{_cell(v, percent)}</tr>" for v in value)
@@ -265,7 +267,9 @@ def load_result(path: Path) -> Result:
 def main(argv: list[str] | None = None) -> Path:
     from demos import DEMOS
 
-    parser = argparse.ArgumentParser(description="Rebuild the report from the demos' JSON.")
+    parser = argparse.ArgumentParser(
+        prog="python -m demos.report", description="Rebuild the report from the demos' JSON."
+    )
     parser.add_argument("out", nargs="?", type=Path, default=DEFAULT_OUT, help="output folder")
     args = parser.parse_args(argv)
     names = [n for n in DEMOS if (args.out / f"{n}.json").exists()]
