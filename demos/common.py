@@ -13,6 +13,7 @@ import argparse
 import contextlib
 import json
 import shutil
+import sys
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -32,14 +33,21 @@ class Result:
     claim: str
     out: Path = DEFAULT_OUT
     numbers: dict[str, Any] = field(default_factory=dict)
+    labels: dict[str, str] = field(default_factory=dict)  # key -> words for the report
     figures: list[tuple[str, str]] = field(default_factory=list)  # (file, caption)
     graphs: list[tuple[str, str]] = field(default_factory=list)  # (file, caption)
     notes: list[str] = field(default_factory=list)
     seconds: float = 0.0
 
     def report(self, key: str, value: Any, text: str | None = None) -> Any:
-        """Record a measured number (or small table) and print it."""
+        """Record a measured number (or small table) and print it.
+
+        ``key`` names it in the JSON record and for tests; ``text`` is what the
+        console and the report call it, in words with units.
+        """
         self.numbers[key] = value
+        if text is not None:
+            self.labels[key] = text
         print(f"  {text or key}: {format_value(value)}")
         return value
 
@@ -67,6 +75,7 @@ class Result:
         else:
             path = self.out / f"{stem}.dot"
             path.write_text(digraph.source, encoding="utf-8")
+            print("  graph not drawn: Graphviz's dot program is not installed (see the README)")
         self.graphs.append((path.name, caption))
         print(f"  graph: {path}")
         return path
@@ -95,13 +104,23 @@ def format_value(value: Any) -> str:
     return str(value)
 
 
+# The screen line of this process's progress bars: the demo runner gives each
+# worker its own line below its overall bar, so parallel bars do not overwrite
+# each other.
+BAR_POSITION = 0
+
+
 def progress(items: Iterable[T], desc: str, total: int | None = None) -> Iterator[T]:
-    """A progress bar over a training loop (tqdm when installed)."""
+    """A progress bar over a training loop (tqdm when installed), shown only when
+    stderr is a terminal: in a log file, bars would be a wall of carriage returns."""
     try:
         from tqdm import tqdm
     except ImportError:
         return iter(items)
-    return iter(tqdm(items, desc=desc, total=total, leave=False, mininterval=0.5))
+    if not sys.stderr.isatty():
+        return iter(items)
+    bar = tqdm(items, desc=desc, total=total, leave=False, mininterval=0.5, position=BAR_POSITION)
+    return iter(bar)
 
 
 def fit(
@@ -112,15 +131,15 @@ def fit(
     epochs: int,
     batch_size: int,
     rng: Any,
-    desc: str = "epochs",
+    desc: str | None = "epochs",
 ) -> int:
     """The everyday training loop: minibatches, cross-entropy, one optimizer step
-    each. Returns the number of steps taken."""
+    each. Returns the number of steps taken. ``desc=None``: no progress bar."""
     import minigrad as mg
     from minigrad.nn import functional as F
 
     steps = 0
-    for _ in progress(range(epochs), desc=desc):
+    for _ in range(epochs) if desc is None else progress(range(epochs), desc=desc):
         for xb, yb in mg.data.batches(X, y, batch_size=batch_size, rng=rng):
             loss = F.cross_entropy(model(xb), yb)
             opt.zero_grad()
@@ -153,22 +172,41 @@ def fit_and_report(
     epochs: int,
     rng: Any,
     batch_size: int = 32,
-) -> None:
-    """Train a classifier with ``fit`` and report its accuracies and speed."""
+    curves: bool = False,
+) -> dict[str, list[float]]:
+    """Train a classifier with ``fit`` and report its accuracies and speed.
+
+    With ``curves=True`` the model is also evaluated after every epoch (outside
+    the timed training), and the learning curves are returned: the training
+    loss and the training and test accuracies, one value per epoch.
+    """
     import time
 
     import minigrad as mg
+    from minigrad.nn import functional as F
 
     X_train, y_train, X_test, y_test = data
-    start = time.perf_counter()
-    steps = fit(model, opt, X_train, y_train, epochs, batch_size=batch_size, rng=rng)
-    seconds = time.perf_counter() - start
+    history: dict[str, list[float]] = {"loss": [], "train_accuracy": [], "test_accuracy": []}
+    seconds, steps = 0.0, 0
+    # With curves: one epoch at a time, evaluated between them; else all in one go.
+    for _ in progress(range(epochs), desc="epochs") if curves else range(1):
+        start = time.perf_counter()
+        n = 1 if curves else epochs
+        steps += fit(model, opt, X_train, y_train, n, batch_size, rng, None if curves else "epochs")
+        seconds += time.perf_counter() - start
+        if curves:
+            with mg.no_grad():
+                logits = model(X_train)
+                history["loss"].append(F.cross_entropy(logits, y_train).item())
+                history["train_accuracy"].append(mg.data.accuracy(logits, y_train))
+                history["test_accuracy"].append(mg.data.accuracy(model(X_test), y_test))
     with mg.no_grad():
         result.report("train_accuracy", mg.data.accuracy(model(X_train), y_train), "train accuracy")
         result.report("test_accuracy", mg.data.accuracy(model(X_test), y_test), "test accuracy")
     result.report("steps", steps, "training steps")
     result.report("train_seconds", seconds, "training time (s)")
     result.report("ms_per_step", 1000 * seconds / steps, f"time per step, batch {batch_size} (ms)")
+    return history
 
 
 def setup_matplotlib() -> None:
@@ -196,3 +234,50 @@ def main_for(run: Callable[..., Result], description: str, argv: list[str] | Non
     result.save()
     print(f"results: {args.out / (result.name + '.json')}")
     return result
+
+
+# ------------------------------------------------ figures several lessons draw
+
+# Colour-blind safe (Okabe-Ito), with a marker each so colour is never the only cue.
+CLASS_COLOURS = ["#E69F00", "#56B4E9", "#009E73"]
+CLASS_MARKERS = ["o", "s", "^"]
+
+
+def grid(X: Any, steps: int = 200) -> tuple[Any, Any, Any]:
+    """A square grid of points around the data, for drawing decision regions."""
+    import numpy as np
+
+    pad = 0.25 * (X.max(0) - X.min(0)) + 0.1
+    lo, hi = X.min(0) - pad, X.max(0) + pad
+    xx, yy = np.meshgrid(np.linspace(lo[0], hi[0], steps), np.linspace(lo[1], hi[1], steps))
+    return xx, yy, np.column_stack([xx.ravel(), yy.ravel()])
+
+
+def draw_regions(ax: Any, predict: Callable[[Any], Any], X: Any, y: Any, title: str) -> None:
+    """Colour the plane by predicted class and draw the training points on top."""
+    import numpy as np
+    from matplotlib.colors import ListedColormap
+
+    xx, yy, points = grid(X)
+    classes = int(y.max()) + 1
+    regions = predict(points).argmax(1).reshape(xx.shape)
+    levels = np.arange(classes + 1) - 0.5
+    ax.contourf(
+        xx, yy, regions, levels=levels, cmap=ListedColormap(CLASS_COLOURS[:classes]), alpha=0.3
+    )
+    ax.contour(xx, yy, regions, levels=levels[1:-1], colors="k", linewidths=0.8)
+    big = 120 if len(X) < 10 else 18  # XOR has four points: make them visible
+    for k in range(classes):
+        ax.scatter(
+            *X[y == k].T,
+            s=big,
+            c=CLASS_COLOURS[k],
+            marker=CLASS_MARKERS[k],
+            edgecolors="k",
+            linewidths=0.5,
+            label=f"class {k}",
+        )
+    ax.set_title(title, fontsize=10)
+    ax.set_xlabel("$x_1$")
+    ax.set_ylabel("$x_2$")
+    ax.set_aspect("equal", adjustable="box")

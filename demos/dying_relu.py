@@ -303,7 +303,7 @@ def plot_death(death: Death, run: Run, result: Result) -> None:
 def plot_learning_rates(runs: dict[float, list[Run]], result: Result) -> None:
     import matplotlib.pyplot as plt
 
-    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(12, 4))
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(12, 4.6), layout="constrained")
     for i, (lr, lr_runs) in enumerate(runs.items()):
         colour = LR_COLOURS[i % len(LR_COLOURS)]
         for k, run in enumerate(lr_runs):
@@ -322,26 +322,28 @@ def plot_learning_rates(runs: dict[float, list[Run]], result: Result) -> None:
     ax1.set_xlabel("SGD step")
     ax1.set_ylabel("fraction of hidden units dead")
     ax1.set_title("ReLU units dead on the whole training set, over training")
-    ax1.legend(fontsize=7, ncol=2)
+    # below the axes: inside, the legend met the lines of the highest rate
+    ax1.legend(fontsize=7, ncol=4, loc="upper center", bbox_to_anchor=(0.5, -0.17))
     ax2.set_xscale("log", base=2)
     ax2.set_xlabel("learning rate (SGD, gradients clipped to norm 1)")
     ax2.set_ylabel("fraction dead at the end")
     ax2.set_title("Dead ReLU units after training, by learning rate")
     ax2.legend(fontsize=8)
-    fig.tight_layout()
     result.figure(
         fig,
         "dead_fraction_by_lr.png",
         "A 64-64-64-64-10 ReLU MLP on the digits: the fraction of its 192 hidden units that are "
         "dead (zero derivative on every training example), over training and at the end, for "
-        "each learning rate (one dot per seed).",
+        "each learning rate (one dot per seed). Plain SGD with gradients clipped to norm 1, "
+        "so a step is never longer than the learning rate. Only the highest rate kills many "
+        "units; the lowest rates end with a few more dead units than the middle ones.",
     )
 
 
 def plot_activations(runs: dict[str, list[Run]], lr: float, result: Result) -> None:
     import matplotlib.pyplot as plt
 
-    fig, (ax1, ax2, ax3) = plt.subplots(1, 3, figsize=(16, 4))
+    fig, (ax1, ax2, ax3) = plt.subplots(1, 3, figsize=(16, 4.6), layout="constrained")
     for i, (name, act_runs) in enumerate(runs.items()):
         run = act_runs[0]
         ax1.plot(run.check_steps, run.dead, color=OKABE_ITO[i], label=ACTIVATIONS[name])
@@ -350,8 +352,10 @@ def plot_activations(runs: dict[str, list[Run]], lr: float, result: Result) -> N
         ax.set_xlabel("SGD step")
         ax.set_ylabel("fraction of hidden units")
         ax.set_title(f"Units {what} on every example, lr = {lr:g}")
-        ax.legend(fontsize=8)
     ax2.sharey(ax1)
+    # Legends below the panels: inside, they hid the lines.
+    handles, labels = ax1.get_legend_handles_labels()
+    fig.legend(handles, labels, fontsize=8, ncol=4, loc="outside lower left")
 
     # Two first-layer units, whose input is the fixed data, switched off on every
     # example: a ReLU unit (it stays off) and the leaky ReLU unit that stayed off
@@ -378,8 +382,7 @@ def plot_activations(runs: dict[str, list[Run]], lr: float, result: Result) -> N
     ax3.set_ylabel("max over the training set of w·x + b")
     ax3.set_title("Layer 1: off on every example, then?")
     if ax3.get_legend_handles_labels()[0]:
-        ax3.legend(fontsize=8)
-    fig.tight_layout()
+        fig.legend(*ax3.get_legend_handles_labels(), fontsize=8, loc="outside lower right")
     result.figure(
         fig,
         "activations_at_high_lr.png",
@@ -642,6 +645,15 @@ def write_notes(result: Result, death: Death | None, top_lr: float, at_birth, ch
     lower = [v for lr, v in by_lr.items() if lr < top_lr]
     top_runs = n["dead_fraction_top_lr_runs"]
     kills = by_lr[top_lr] > max(lower)
+    best_lr = min((lr for lr in by_lr if lr < top_lr), key=lambda lr: by_lr[lr])
+    if by_lr[low_lr] > by_lr[best_lr]:
+        lowest = (
+            f"A lower rate did not keep more units alive: the lowest, lr {low_lr:g}, ended "
+            f"with {by_lr[low_lr]:.0%} dead, more than the {by_lr[best_lr]:.0%} at lr "
+            f"{best_lr:g} ({n['dead_fraction_at_init']:.0%} were dead before training). "
+        )
+    else:
+        lowest = "Below the highest rate, a lower rate kept as many units alive or more. "
     result.note(
         f"Before training, {n['dead_fraction_at_init']:.0%} of the ReLU units are already dead "
         f"on the digits. Trained at lr {low_lr:g} to {max(by_lr.keys() - {top_lr}):g}, the "
@@ -649,12 +661,16 @@ def write_notes(result: Result, death: Death | None, top_lr: float, at_birth, ch
         f"it ends at {by_lr[top_lr]:.0%} (median; single runs "
         f"{', '.join(f'{v:.0%}' for v in top_runs)}). "
         + (
-            "So a learning rate set too high kills units, and a lower one keeps them alive. "
+            "So a learning rate set too high kills units. "
             if kills
             else "Here the highest rate did not kill more units than the lower ones. "
         )
+        + lowest
         + "CS231n's 'as much as 40%' is an anecdote; the worst run here lost "
-        f"{max(top_runs):.0%}."
+        f"{max(top_runs):.0%}. These networks train with plain SGD and gradients clipped to "
+        f"norm {CLIP_NORM:g}, so no step is longer than the learning rate; lesson 9 trains "
+        "with momentum 0.9 and no clipping, so its learning rates and dead fractions are not "
+        "comparable with these."
     )
     dead = n["dead_fraction_by_activation"]
     inactive = n["inactive_fraction_by_activation"]

@@ -77,7 +77,7 @@ def check_equivalences(x: np.ndarray, w: np.ndarray, b: float, result: Result) -
     result.report(
         "leaky_equivalence_max_abs_diff",
         max(leaky_diffs),
-        f"max |maxout((w, b), (a w, a b)) - leaky_relu(w.x + b, a)| over a in {SLOPES}",
+        f"max |maxout((w, b), (a w, a b)) - leaky ReLU(w.x + b, a)| over a in {SLOPES}",
     )
     result.report("leaky_gradient_max_abs_diff", max(grad_diffs), "same, for the gradients d/dx")
 
@@ -122,12 +122,12 @@ def check_slope_above_one(x: np.ndarray, w: np.ndarray, b: float, result: Result
         result.report(
             "slope2_vs_leaky_max_abs_diff",
             max_abs_diff(out, mg.leaky_relu(z, slope=a)),
-            "a = 2: max |maxout - leaky_relu(z, 2)| (not the same function)",
+            "a = 2: max |maxout - leaky ReLU(z, 2)| (not the same function)",
         )
         result.report(
             "slope2_vs_scaled_leaky_max_abs_diff",
             max_abs_diff(out, a * mg.leaky_relu(z, slope=1 / a)),
-            "a = 2: max |maxout - 2 leaky_relu(z, 1/2)|",
+            "a = 2: max |maxout - 2 leaky ReLU(z, 1/2)|",
         )
 
 
@@ -139,7 +139,9 @@ def plot_equivalence(w: np.ndarray, b: float, result: Result) -> None:
     x = ((z - b) / (w @ w))[:, None] * w[None, :]
     marks = slice(None, None, 12)
     fig, (left, right) = plt.subplots(1, 2, figsize=(12, 4.6), layout="constrained")
-    for colour, a in zip(COLOURS, [0.0, 0.1, 0.3, 0.6, 1.0], strict=False):
+    # Every slope the equivalence was checked at (SLOPES), so the figure shows the text's a.
+    colours = ["#0072B2", "#56B4E9", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#000000"]
+    for colour, a in zip(colours, SLOPES, strict=True):
         with mg.no_grad():
             unit_out = np.asarray(maxout_unit(w, b, a * w, a * b)(x))[:, 0]
         left.plot(
@@ -180,13 +182,14 @@ def plot_equivalence(w: np.ndarray, b: float, result: Result) -> None:
         ax.axvline(0, color="#999999", lw=0.6)
         ax.set_xlabel("input projection z = w.x + b")
         ax.set_ylabel("unit output")
-        ax.legend(fontsize=8)
+        ax.legend(fontsize=8, loc="lower right")  # nothing is drawn there
     result.figure(
         fig,
         "maxout_equivalence.png",
         "A two-piece maxout unit with pieces (w, b) and (a w, a b) computed over inputs "
         "along w, against leaky ReLU of the projection z: the same function for "
-        "0 <= a <= 1 (left), a different one for a = 2 (right).",
+        f"0 <= a <= 1 (left, every slope checked: a in {SLOPES}), a different one for "
+        "a = 2 (right).",
     )
 
 

@@ -254,7 +254,8 @@ def plot_init(result, at_init):
         ax.set_xticks(layers)
         ax.set_title(activation)
         ax.set_xlabel("Linear layer (1 = first, 7 = output)")
-        ax.legend(fontsize=8, loc="lower right")
+        # below the axes: inside, the legend would hide the bars' lower ends
+        ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.2))
     axes[0].set_ylabel("|dL/dW| (Frobenius norm)")
     fig.suptitle(
         "At initialisation: the weight gradient of each layer "

@@ -417,6 +417,12 @@ def note_dead_units(tables: dict, grids: dict, result: Result) -> None:
             f" The largest, {measured[worst]:.0%} at lr {worst}, is to be set beside CS231n's "
             "anecdotal 'as much as 40%' for a learning rate set too high."
         )
+    text += (
+        " These networks train with SGD and momentum 0.9, gradients unclipped, so a step "
+        "can be many times the learning rate; lesson 6 clips gradients to norm 1 without "
+        "momentum, so its learning rates (up to 2) and dead fractions are not comparable "
+        "with these."
+    )
     result.note(text)
 
 

@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 
 import minigrad as mg
-from demos.common import Result, main_for, progress
+from demos.common import Result, draw_regions, grid, main_for, progress
 from minigrad.nn import functional as F
 
 TITLE = "Why a nonlinearity: without the max, layers collapse into one matrix"
@@ -38,10 +38,8 @@ CLAIM = (
 
 HIDDEN = 100  # ReLU units per hidden layer, as in the CS231n case study
 
-# Okabe-Ito colours (safe for colour-blind readers), one per class, and a marker
-# per class so that colour is never the only cue.
-CLASS_COLOURS = ["#E69F00", "#56B4E9", "#009E73"]
-CLASS_MARKERS = ["o", "s", "^"]
+# Okabe-Ito colours (safe for colour-blind readers); the class colours and markers
+# are in demos.common.
 LINEAR_COLOUR, RELU_COLOUR = "#D55E00", "#0072B2"
 
 
@@ -199,43 +197,6 @@ def best_possible_accuracy(X: np.ndarray, y: np.ndarray) -> float:
 
 
 # ------------------------------------------------------------------- figures
-
-
-def grid(X: np.ndarray, steps: int = 200) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """A square grid of points around the data, for drawing decision regions."""
-    pad = 0.25 * (X.max(0) - X.min(0)) + 0.1
-    lo, hi = X.min(0) - pad, X.max(0) + pad
-    xx, yy = np.meshgrid(np.linspace(lo[0], hi[0], steps), np.linspace(lo[1], hi[1], steps))
-    return xx, yy, np.column_stack([xx.ravel(), yy.ravel()])
-
-
-def draw_regions(ax, predict: Callable[[np.ndarray], np.ndarray], X, y, title: str) -> None:
-    """Colour the plane by predicted class and draw the training points on top."""
-    from matplotlib.colors import ListedColormap
-
-    xx, yy, points = grid(X)
-    classes = int(y.max()) + 1
-    regions = predict(points).argmax(1).reshape(xx.shape)
-    levels = np.arange(classes + 1) - 0.5
-    ax.contourf(
-        xx, yy, regions, levels=levels, cmap=ListedColormap(CLASS_COLOURS[:classes]), alpha=0.3
-    )
-    ax.contour(xx, yy, regions, levels=levels[1:-1], colors="k", linewidths=0.8)
-    big = 120 if len(X) < 10 else 18  # XOR has four points: make them visible
-    for k in range(classes):
-        ax.scatter(
-            *X[y == k].T,
-            s=big,
-            c=CLASS_COLOURS[k],
-            marker=CLASS_MARKERS[k],
-            edgecolors="k",
-            linewidths=0.5,
-            label=f"class {k}",
-        )
-    ax.set_title(title, fontsize=10)
-    ax.set_xlabel("$x_1$")
-    ax.set_ylabel("$x_2$")
-    ax.set_aspect("equal", adjustable="box")
 
 
 def scores_of(model: mg.nn.Module) -> Callable[[np.ndarray], np.ndarray]:

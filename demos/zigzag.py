@@ -179,7 +179,25 @@ def loss_surface(X, y, w1, w2):
     return (0.5 * (quadratic - 2 * W @ c + np.mean(y**2))).reshape(w1.shape)
 
 
-def plot_gradient_signs(result, data, mixed, mixed_start, rng, batch_size=16, shown=300):
+def measure_start_signs(result, data) -> dict[str, float]:
+    """The share of one-signed per-example gradients of the figures' 2-weight neuron
+    at its start, over every example (the figure draws some of them)."""
+    fractions = {}
+    for kind, (X, y) in data.items():
+        g, _ = gradient_per_copy(np.tile(W_START, (len(X), 1)), X[:, None, :], y[:, None])
+        fractions[kind] = float(one_signed(g).mean())
+    result.report(
+        "one_signed_fraction_at_start",
+        {f"{kind} inputs": f for kind, f in fractions.items()},
+        f"the figures' 2-input neuron at w = (0, 0), no bias: per-example gradients "
+        f"with one sign (all {len(X)} examples)",
+    )
+    return fractions
+
+
+def plot_gradient_signs(
+    result, data, start_signs, mixed, mixed_start, rng, batch_size=16, shown=300
+):
     import matplotlib.pyplot as plt
 
     fig, axes = plt.subplots(1, 3, figsize=(15, 5), layout="constrained")
@@ -204,7 +222,7 @@ def plot_gradient_signs(result, data, mixed, mixed_start, rng, batch_size=16, sh
                 label=f"mean of a batch of {batch_size}",
             )
         ax.set_title(
-            f"{kind} inputs: {one_signed(g).mean():.0%} of per-example\ngradients have one sign"
+            f"{kind} inputs: {start_signs[kind]:.1%} of per-example\ngradients have one sign"
         )
         ax.set_xlim(-lim, lim)
         ax.set_ylim(-lim, lim)
@@ -228,7 +246,9 @@ def plot_gradient_signs(result, data, mixed, mixed_start, rng, batch_size=16, sh
     result.figure(
         fig,
         "zigzag_gradient_signs.png",
-        "Left and middle: per-example gradients of the 2-weight neuron at its start. "
+        f"Left and middle: per-example gradients of the 2-weight neuron at its start "
+        f"({shown} of the {len(data['positive'][0])} examples drawn; the percentages count "
+        "all of them). "
         "With positive inputs every one lies in the first or third quadrant (all "
         "components of one sign); with zero-centred inputs about half have mixed "
         "signs. Batch means (black crosses) can fall in the mixed quadrants. Right: how "
@@ -399,7 +419,8 @@ def run(quick: bool = False, seed: int = 0, out: Path = Path("demo-output")) -> 
     best = measure_descent(result, data, grid, runs, max_steps, seed)
     mixed, mixed_start = measure_batches(result, data, best, trials, rng)
 
-    plot_gradient_signs(result, data, mixed, mixed_start, rng)
+    start_signs = measure_start_signs(result, data)
+    plot_gradient_signs(result, data, start_signs, mixed, mixed_start, rng)
     plot_paths(result, data, best)
     draw_per_example_graph(result)
     result.report("seconds", time.perf_counter() - start, "time (s)")

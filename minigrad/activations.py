@@ -12,6 +12,7 @@ are not elementwise: their records carry their own VJPs and no derivative.
 
 from __future__ import annotations
 
+import difflib
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -105,9 +106,14 @@ def get(name: str) -> ActivationRecord:
     """The record of a registered activation; ``KeyError`` lists the known ones."""
     try:
         return _REGISTRY[name]
-    except KeyError:
+    except (KeyError, TypeError):
+        hint = ""
+        if isinstance(name, str):
+            close = [n for n in names() if n.lower() == name.lower()]
+            close = close or difflib.get_close_matches(name.lower(), names(), n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
         raise KeyError(
-            f"unknown activation {name!r}; registered activations: {', '.join(names())}"
+            f"unknown activation {name!r}{hint}; registered activations: {', '.join(names())}"
         ) from None
 
 

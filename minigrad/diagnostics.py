@@ -505,3 +505,17 @@ class Recorder:
 
     def __exit__(self, *exc: Any) -> None:
         self.close()
+
+
+def __dir__() -> list[str]:
+    # What a learner sees in dir(mg.diagnostics): this module's own functions,
+    # classes and constants, not the names it imports (np, Any, dataclass).
+    return sorted(
+        name
+        for name, value in globals().items()
+        if not name.startswith("_")
+        and (name.isupper() or getattr(value, "__module__", None) == __name__)
+    )
+
+
+__all__ = __dir__()

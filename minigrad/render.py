@@ -276,7 +276,7 @@ def _draw(
     )  # fmt: skip
     import graphviz
 
-    dot = graphviz.Digraph("minigrad")
+    dot = _digraph_class()("minigrad")
     dot.attr(rankdir=rankdir, fontname="Helvetica", fontsize="11")
     if title:
         dot.attr(label=title, labelloc="t")
@@ -758,6 +758,45 @@ def _add_legend(dot: Any, opts: _Options, strips: bool) -> None:
         f'STYLE="rounded">{"".join(rows)}</TABLE>'
     )
     dot.node("legend", f"<{table}>", shape="plain", fontsize="9")
+
+
+INSTALL_GRAPHVIZ = (
+    "Graphviz's `dot` program, which turns the graph into a picture, is not installed "
+    "(or not on PATH). Install it with one of: `sudo apt install graphviz` (Debian, "
+    "Ubuntu), `brew install graphviz` (macOS), `conda install -c conda-forge graphviz`, "
+    "`winget install graphviz` (Windows; then open a new terminal). Without it, "
+    "mg.to_dot(...) still gives the graph as DOT text."
+)
+_DIGRAPH: list[type] = []
+
+
+def _digraph_class() -> type:
+    """``graphviz.Digraph`` whose ``render`` and ``pipe`` (behind Jupyter's inline
+    display) say how to install Graphviz when its ``dot`` program is missing."""
+    if not _DIGRAPH:
+        import graphviz
+
+        class DotNotInstalled(graphviz.ExecutableNotFound):
+            def __str__(self) -> str:
+                return INSTALL_GRAPHVIZ
+
+        class Digraph(graphviz.Digraph):
+            def render(self, *args: Any, **kwargs: Any) -> Any:
+                try:
+                    return super().render(*args, **kwargs)
+                except graphviz.ExecutableNotFound as error:
+                    raise DotNotInstalled(error.args) from None
+
+            def pipe(self, *args: Any, **kwargs: Any) -> Any:
+                try:
+                    return super().pipe(*args, **kwargs)
+                except graphviz.ExecutableNotFound as error:
+                    raise DotNotInstalled(error.args) from None
+
+        DotNotInstalled.__qualname__ = "DotNotInstalled"
+        Digraph.__qualname__ = "Digraph"
+        _DIGRAPH.append(Digraph)
+    return _DIGRAPH[0]
 
 
 def _module_groups(root: Any, model: Any) -> dict[int, str]:

@@ -108,22 +108,27 @@ class Tensor:
 
     @property
     def is_leaf(self) -> bool:
+        """True for a tensor made by the user, not by an op (its ``.grad`` accumulates)."""
         return self._op is None
 
     @property
     def shape(self) -> tuple[int, ...]:
+        """The shape of ``data``, as in NumPy."""
         return self.data.shape
 
     @property
     def ndim(self) -> int:
+        """The number of axes."""
         return self.data.ndim
 
     @property
     def size(self) -> int:
+        """The number of elements (an int, as in NumPy)."""
         return self.data.size
 
     @property
     def dtype(self) -> np.dtype:
+        """The NumPy dtype of ``data`` (float32 or float64)."""
         return self.data.dtype
 
     def __hash__(self) -> int:  # identity, although == compares values
@@ -168,6 +173,7 @@ class Tensor:
         autograd.backward(self, grad)
 
     def zero_grad(self) -> None:
+        """Forget the gradient: ``.grad`` becomes ``None``."""
         self.grad = None
 
     def register_hook(self, fn: Callable[[np.ndarray], np.ndarray | None]) -> Callable[[], None]:
@@ -188,9 +194,16 @@ class Tensor:
         return _leaf(self.data)
 
     def numpy(self) -> np.ndarray:
+        """The data as a NumPy array (``.data`` itself, not a copy); not differentiable."""
         return self.data
 
+    def tolist(self) -> Any:
+        """The data as nested Python lists of floats (a float for a 0-d tensor);
+        not differentiable."""
+        return self.data.tolist()
+
     def item(self) -> float:
+        """The value of a one-element tensor as a Python float; not differentiable."""
         if self.data.size != 1:
             raise ValueError(
                 f"item: only a tensor with one element can be converted to a Python "
@@ -278,34 +291,48 @@ class Tensor:
     # --------------------------------------------------------------- methods
 
     def sum(self, axis: int | Sequence[int] | None = None, keepdims: bool = False) -> Tensor:
+        """y = sum of x over ``axis`` (all axes by default); dy/dx_i = 1, so the
+        gradient is copied back to every summed element."""
         return apply(ops.sum, self, axis=_axis(axis), keepdims=keepdims)
 
     def mean(self, axis: int | Sequence[int] | None = None, keepdims: bool = False) -> Tensor:
+        """y = (1/n) sum of x over ``axis``; dy/dx_i = 1/n."""
         return apply(ops.mean, self, axis=_axis(axis), keepdims=keepdims)
 
     def var(self, axis: int | Sequence[int] | None = None, keepdims: bool = False) -> Tensor:
-        """Population variance (divides by n)."""
+        """Population variance y = (1/n) sum (x_i - mean)^2 (divides by n);
+        dy/dx_i = 2 (x_i - mean) / n."""
         return apply(ops.var, self, axis=_axis(axis), keepdims=keepdims)
 
     def max(self, axis: int | Sequence[int] | None = None, keepdims: bool = False) -> Tensor:
+        """y = largest x over ``axis``; dy/dx_i = 1 at the maximum and 0 elsewhere,
+        split evenly among tied maxima."""
         return apply(ops.max, self, axis=_axis(axis), keepdims=keepdims)
 
     def min(self, axis: int | Sequence[int] | None = None, keepdims: bool = False) -> Tensor:
+        """y = smallest x over ``axis``; dy/dx_i = 1 at the minimum and 0 elsewhere,
+        split evenly among tied minima."""
         return apply(ops.min, self, axis=_axis(axis), keepdims=keepdims)
 
     def argmax(self, axis: int | None = None) -> np.ndarray:
+        """Index of the largest value (an array, as ``np.argmax``); not differentiable."""
         return np.argmax(self.data, axis=axis)
 
     def argmin(self, axis: int | None = None) -> np.ndarray:
+        """Index of the smallest value (an array, as ``np.argmin``); not differentiable."""
         return np.argmin(self.data, axis=axis)
 
     def reshape(self, *shape: int | Sequence[int]) -> Tensor:
+        """The same values in a new shape (sizes or one tuple, -1 inferred); the
+        gradient is reshaped back (the derivative is the identity)."""
         return apply(ops.reshape, self, shape=_shape(shape))
 
     def flatten(self) -> Tensor:
+        """The values as one axis, ``reshape(-1)``; the gradient is reshaped back."""
         return apply(ops.reshape, self, shape=(-1,))
 
     def squeeze(self, axis: int | Sequence[int] | None = None) -> Tensor:
+        """Drop axes of length 1 (``axis``, or all of them); the gradient is reshaped back."""
         try:
             shape = np.squeeze(self.data, axis=_axis(axis)).shape
         except ValueError as error:
@@ -313,7 +340,8 @@ class Tensor:
         return apply(ops.reshape, self, shape=shape)
 
     def transpose(self, *axes: int | Sequence[int]) -> Tensor:
-        """Permute the axes; with no arguments, reverse them."""
+        """Permute the axes; with no arguments, reverse them. The gradient goes back
+        through the inverse permutation."""
         n = self.ndim
         perm = _shape(axes) if axes else tuple(reversed(range(n)))
         # Range first: axis n would wrap (n % n == 0) into a false permutation.
@@ -326,21 +354,28 @@ class Tensor:
 
     @property
     def T(self) -> Tensor:
+        """The axes reversed, ``transpose()``; for a matrix, its transpose."""
         return self.transpose()
 
     def exp(self) -> Tensor:
+        """y = e^x; dy/dx = e^x = y."""
         return apply(ops.exp, self)
 
     def log(self) -> Tensor:
+        """y = ln x (natural logarithm); dy/dx = 1 / x."""
         return apply(ops.log, self)
 
     def sqrt(self) -> Tensor:
+        """y = sqrt(x); dy/dx = 1 / (2 sqrt(x)) = 1 / (2 y)."""
         return apply(ops.sqrt, self)
 
     def abs(self) -> Tensor:
+        """y = |x|; dy/dx = sign(x), with abs'(0) = 0."""
         return apply(ops.abs, self)
 
     def clip(self, lo: float | None, hi: float | None) -> Tensor:
+        """y = min(max(x, lo), hi) (``None``: no bound); dy/dx = 1 inside the bounds
+        and at them, 0 outside."""
         lo = -np.inf if lo is None else lo
         hi = np.inf if hi is None else hi
         if lo > hi:
@@ -349,16 +384,39 @@ class Tensor:
 
     # Activations live in their own registry (activations.py); these are shortcuts.
     def relu(self) -> Tensor:
+        """y = max(0, x); dy/dx = 1 for x > 0, 0 for x <= 0 (relu'(0) = 0)."""
         return apply(ops.get("relu"), self)
 
     def sigmoid(self) -> Tensor:
+        """y = 1 / (1 + e^-x); dy/dx = y (1 - y), at most 1/4 (at x = 0)."""
         return apply(ops.get("sigmoid"), self)
 
     def tanh(self) -> Tensor:
+        """y = tanh x; dy/dx = 1 - y^2, at most 1 (at x = 0)."""
         return apply(ops.get("tanh"), self)
 
     def leaky_relu(self, slope: float = 0.01) -> Tensor:
+        """y = x for x >= 0, slope * x otherwise; dy/dx = 1 for x >= 0, slope otherwise."""
         return apply(ops.get("leaky_relu"), self, slope=slope)
+
+    def elu(self, alpha: float = 1.0) -> Tensor:
+        """y = x for x > 0, alpha (e^x - 1) otherwise; dy/dx = 1 for x > 0, alpha e^x
+        otherwise."""
+        return apply(ops.get("elu"), self, alpha=alpha)
+
+    def softplus(self) -> Tensor:
+        """y = ln(1 + e^x), a smooth ReLU; dy/dx = sigmoid(x)."""
+        return apply(ops.get("softplus"), self)
+
+    def gelu(self) -> Tensor:
+        """y = x Phi(x) in the tanh approximation, 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715
+        x^3))); dy/dx = 0.5 (1 + t) + 0.5 x (1 - t^2) sqrt(2/pi) (1 + 3 * 0.044715 x^2),
+        with t the tanh term."""
+        return apply(ops.get("gelu"), self)
+
+    def silu(self) -> Tensor:
+        """y = x sigmoid(x) (SiLU, swish); dy/dx = s + x s (1 - s), with s = sigmoid(x)."""
+        return apply(ops.get("silu"), self)
 
 
 _NO_PARAMS: dict[str, Any] = {}

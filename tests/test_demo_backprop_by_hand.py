@@ -72,8 +72,9 @@ def test_the_report_opens_with_lesson_0_and_its_page_works_there(result):
         pytest.skip(f"Chromium is not installed (looked for {CHROMIUM})")
     report = write_report([result], result.out, 0.0, quick=True)
     text = report.read_text()
-    assert re.findall(r"<h2[^>]*>(.*?)</h2>", text)[0] == backprop_by_hand.TITLE
-    assert "<ol start='0'>" in text and "Appendix: the table of derivatives" in text
+    assert re.findall(r"<h2[^>]*>(.*?)</h2>", text)[0] == f"0. {backprop_by_hand.TITLE}"
+    assert f">0. {backprop_by_hand.TITLE}</a></li>" in text  # first in the contents
+    assert "Appendix: the table of derivatives" in text
 
     with sync_api.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=BROWSER_ARGS)

@@ -3,7 +3,8 @@
 ``Module`` (module.py) finds parameters by walking attributes; layers.py holds
 ``Linear``, ``Sequential``, ``MLP`` and the activation modules; init.py the
 weight initialisations; functional.py (also ``nn.F``) the losses; utils.py
-gradient clipping; conv.py the convolution and pooling layers.
+gradient clipping; conv.py the convolution and pooling layers; pytorch.py
+``to_torch``, which carries a model over to PyTorch.
 """
 
 from . import functional, init, utils
@@ -22,6 +23,7 @@ from .layers import (
     Tanh,
 )
 from .module import Module
+from .pytorch import to_torch
 
 __all__ = [
     "MLP",
@@ -42,5 +44,6 @@ __all__ = [
     "Tanh",
     "functional",
     "init",
+    "to_torch",
     "utils",
 ]

@@ -113,13 +113,19 @@ class Activation(Module):
     """A registered activation (``mg.activations.names()``) as a module.
 
     ``Activation("elu", alpha=0.5)`` applies ``mg.activations.get("elu")`` with
-    those parameters; an unknown name raises the registry's ``KeyError``.
+    those parameters. Names are matched case-insensitively (``Activation("ReLU")``
+    is ``Activation("relu")``); an unknown name raises the registry's ``KeyError``.
     ``ReLU``, ``Sigmoid``, ``Tanh``, ``LeakyReLU``, ``PReLU`` and ``Maxout``
     are subclasses, so ``isinstance(m, Activation)`` finds every activation
     module of a model.
     """
 
     def __init__(self, name: str, **params: Any) -> None:
+        # Any spelling a model prints (Activation("ReLU")) names the registered
+        # activation, when exactly one registered name matches it case-insensitively.
+        if isinstance(name, str) and name not in activations.names():
+            same = [n for n in activations.names() if n.lower() == name.lower()]
+            name = same[0] if len(same) == 1 else name
         self.activation = activations.get(name)  # the registry record
         if name == "prelu" and not isinstance(self, PReLU):
             raise ValueError("Activation('prelu'): the slope is a parameter; use nn.PReLU()")
