@@ -66,32 +66,43 @@ class ModuleCallRecord:
 
     Keyed by ``id(output)``; each entry holds a weak reference to its output,
     so an entry whose output is gone (its id maybe reused) is recognised as
-    stale. Every module call of a training step adds an entry, so adding is
-    kept cheap: plain tuples, turned into ``ModuleCall``s when asked for, and
-    stale entries swept out now and then rather than by a callback on each
-    freed output.
+    stale, and weak references to the modules, so the record never keeps a
+    deleted model alive. Every module call of a training step adds an entry,
+    so adding is kept cheap: plain tuples, turned into ``ModuleCall``s when
+    asked for, and stale entries swept out now and then rather than by a
+    callback on each freed output.
+
+    Threads share one record, so every read and change of the table happens
+    under one lock: a sweep in one thread never meets another thread's add.
     """
 
     def __init__(self) -> None:
         self._by_output: dict[int, tuple[weakref.ref, list[tuple]]] = {}
         self._sweep_at = 1000
+        self._lock = threading.Lock()
 
     def add(
         self, output: Tensor, module: Module, scope: tuple[Module, ...], input_ids: tuple[int, ...]
     ) -> None:
         """Note that ``module``, called inside ``scope``, returned ``output``."""
-        table = self._by_output
+        ref = weakref.ref
+        call = (ref(module), tuple([ref(m) for m in scope]), input_ids)
         key = id(output)
-        entry = table.get(key)
-        if entry is not None and entry[0]() is output:
-            entry[1].append((module, scope, input_ids))  # an enclosing module returns it too
-            return
-        table[key] = (weakref.ref(output), [(module, scope, input_ids)])
-        if len(table) > self._sweep_at:
-            self._sweep()
+        with self._lock:
+            table = self._by_output
+            entry = table.get(key)
+            if entry is not None and entry[0]() is output:
+                entry[1].append(call)  # an enclosing module returns it too
+                return
+            table[key] = (ref(output), [call])
+            if len(table) > self._sweep_at:
+                self._sweep()
 
     def _sweep(self) -> None:
-        """Drop the entries of freed outputs (amortised: the table at most doubles)."""
+        """Drop the entries of freed outputs (amortised: the table at most doubles).
+
+        The caller holds the lock.
+        """
         table = self._by_output
         for key in [key for key, (ref, _) in table.items() if ref() is None]:
             del table[key]
@@ -102,17 +113,27 @@ class ModuleCallRecord:
 
         A layer's output is often also the output of the modules around it
         (the last layer of a ``Sequential``), hence several calls. Empty when
-        no module returned it, or when it was made outside any graph.
+        no module returned it, or when it was made outside any graph. Calls of
+        modules that have been deleted since are left out.
         """
-        entry = self._by_output.get(id(tensor))
-        if entry is None or entry[0]() is not tensor:
-            return ()
-        return tuple(ModuleCall(*call) for call in entry[1])
+        with self._lock:
+            entry = self._by_output.get(id(tensor))
+            if entry is None or entry[0]() is not tensor:
+                return ()
+            raw = list(entry[1])
+        calls = []
+        for module_ref, scope_refs, input_ids in raw:
+            module = module_ref()
+            scope = tuple([m() for m in scope_refs])
+            if module is not None and all(m is not None for m in scope):
+                calls.append(ModuleCall(module, scope, input_ids))
+        return tuple(calls)
 
     def __len__(self) -> int:
         """The number of live outputs with a record."""
-        self._sweep()
-        return len(self._by_output)
+        with self._lock:
+            self._sweep()
+            return len(self._by_output)
 
     def assign(self, root: Tensor, names: dict[int, str]) -> dict[int, str]:
         """``id(node) -> name`` of the innermost named module call that made each
