@@ -40,6 +40,14 @@ class ActivationRecord:
     def __call__(self, *inputs: Any, **params: Any) -> Tensor:
         return apply(self.op, *map(as_tensor, inputs), **params)
 
+    def __reduce__(self) -> tuple:
+        # By name, not by value: the record's op holds closures, which cannot be
+        # pickled, and a built-in must stay the one object of the registry. A
+        # user's record carries its functions, to be registered where it is read.
+        if self.builtin:
+            return (get, (self.name,))
+        return (_restore, (self.name, self.forward, self.derivative))
+
     def __repr__(self) -> str:
         kind = "built-in" if self.builtin else "user"
         return f"<activation {self.name!r} ({kind})>"
@@ -61,6 +69,13 @@ def get(name: str) -> ActivationRecord:
         raise KeyError(
             f"unknown activation {name!r}; registered activations: {', '.join(names())}"
         ) from None
+
+
+def _restore(name: str, forward: Callable, derivative: Callable) -> ActivationRecord:
+    """The registered record of a user's activation read from a pickle."""
+    record = _REGISTRY.get(name)
+    # The registry is the source of truth for a name within a process.
+    return record if record is not None else register(name, forward, derivative)
 
 
 def _elementwise_vjp(derivative: Callable[..., Array]) -> Callable[..., Array]:
@@ -89,17 +104,65 @@ def register(
     name: str,
     forward: Callable[..., Array] | None = None,
     derivative: Callable[..., Array] | None = None,
+    *,
+    replace: bool = False,
 ) -> Any:
     """Add an elementwise activation: ``register(name, forward, derivative)``.
 
     As a decorator on the forward: ``@register(name, derivative=...)``.
     ``derivative(x, y, **params)`` returns f'(x) elementwise; it may use the
     input ``x`` or the output ``y``, whichever is cheaper.
+
+    Registering an existing name raises ``ValueError`` unless ``replace=True``
+    (a re-run notebook cell redefines a user's activation); built-ins cannot be
+    replaced. Everything is checked before the registry changes.
     """
+    _check_registration(name, derivative, replace)
+    if forward is None:
+
+        def decorate(fn: Callable[..., Array]) -> Callable[..., Array]:
+            _replace_or_add(name, fn, derivative, replace)
+            return fn
+
+        return decorate
+    return _replace_or_add(name, forward, derivative, replace)
+
+
+def _check_registration(name: Any, derivative: Any, replace: bool) -> None:
+    if not isinstance(name, str) or not name:
+        raise TypeError(f"register: name must be a non-empty string, got {name!r}")
     if derivative is None:
         raise TypeError(f"register({name!r}): a derivative(x, y) function is required")
-    if forward is None:
-        return lambda fn: (_add(name, fn, derivative, builtin=False), fn)[1]
+    if not callable(derivative):
+        raise TypeError(
+            f"register({name!r}): derivative must be callable, got {type(derivative).__name__}"
+        )
+    if not isinstance(replace, bool):
+        raise TypeError(f"register({name!r}): replace must be True or False, got {replace!r}")
+    record = _REGISTRY.get(name)
+    if record is not None and record.builtin:
+        raise ValueError(f"register: {name!r} is a built-in activation and cannot be replaced")
+    if record is not None and not replace:
+        raise ValueError(
+            f"register: an activation named {name!r} already exists; pass replace=True "
+            "to redefine it"
+        )
+    if record is None and name in ops.REGISTRY:
+        raise ValueError(f"register: an op named {name!r} already exists")
+
+
+def _replace_or_add(
+    name: str, forward: Any, derivative: Callable[..., Array], replace: bool
+) -> ActivationRecord:
+    # Check everything (again, for the decorator's later call), then change.
+    _check_registration(name, derivative, replace)
+    if not callable(forward):
+        raise TypeError(
+            f"register({name!r}): forward must be callable, got {type(forward).__name__}"
+        )
+    if name in _REGISTRY:
+        del _REGISTRY[name]
+        ops.unregister_op(name)
     return _add(name, forward, derivative, builtin=False)
 
 

@@ -169,6 +169,9 @@ def backward(root: Any, grad: Any = None) -> None:
         if op is None:
             continue
         parents = node.parents
+        for parent in parents:  # version counters: an input changed since the forward pass
+            if parent._version > node._version:
+                raise _changed_in_place(node, parent)
         # Unary and binary ops (nearly all of them) skip building a list.
         if len(parents) == 1:
             inputs = (parents[0].data,)
@@ -221,6 +224,16 @@ def backward(root: Any, grad: Any = None) -> None:
             node.grad = g if g.base is None and id(g) not in held else g.copy()
         else:
             node.grad = node.grad + g  # leaves accumulate across passes
+
+
+def _changed_in_place(node: Any, parent: Any) -> RuntimeError:
+    what = f"tensor {parent.name!r}" if parent.name else "a tensor"
+    return RuntimeError(
+        f"backward: {what} of shape {parent.shape}, an input of op {node._op.name!r}, "
+        "was changed in place (by an optimizer step or load_state_dict) after this "
+        "graph was recorded, so its gradient would be computed from the new values; "
+        "run the forward pass again to record a new graph, then call backward"
+    )
 
 
 def _checked_hook_result(result: Any, data: np.ndarray) -> np.ndarray:

@@ -47,6 +47,10 @@ class Op:
     # Shape errors are re-raised with this op's own explanation when given.
     explain: Callable[..., str] | None = field(default=None, repr=False)
 
+    def __reduce__(self) -> tuple:
+        # An op is pickled by name (its VJPs are lambdas): it is the registry's.
+        return (get, (self.name,))
+
     def vjp(self, i: int) -> VJP:
         """The VJP for input ``i``."""
         return self.vjps[0] if self.arity is None else self.vjps[i]

@@ -9,7 +9,8 @@ output frees all of it.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+import threading
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, Union
 
 import numpy as np
@@ -77,6 +78,7 @@ class Tensor:
         "name",
         "_hooks",
         "_origin",
+        "_version",
         "__weakref__",
     )
     # NumPy defers to our reflected operators (array + tensor -> Tensor.__radd__).
@@ -98,6 +100,7 @@ class Tensor:
         self.name = name
         self._hooks: list[Callable] | None = None
         self._origin: str | None = None
+        self._version = 0
 
     # ------------------------------------------------------------ attributes
 
@@ -363,6 +366,24 @@ class Tensor:
 
 _NO_PARAMS: dict[str, Any] = {}
 
+# Version counters, as PyTorch keeps, on one clock: a leaf's ``_version`` is the
+# tick of its latest in-place change by minigrad (an optimizer step,
+# load_state_dict), an op result's is the tick at which it was made. A result
+# made before one of its inputs changed would be differentiated with the new
+# values: backward refuses it (``parent._version > node._version``). One int
+# per tensor, set once, keeps the forward pass as cheap as it was.
+_clock = [0]
+_clock_lock = threading.Lock()
+
+
+def mark_changed(tensors: Iterable[Tensor]) -> None:
+    """Note that minigrad changed these tensors' data in place, just now."""
+    with _clock_lock:
+        _clock[0] += 1
+        tick = _clock[0]
+    for t in tensors:
+        t._version = tick
+
 
 def _leaf(data: np.ndarray) -> Tensor:
     """A leaf that wraps ``data`` as it is (the fast path behind constants)."""
@@ -376,6 +397,7 @@ def _leaf(data: np.ndarray) -> Tensor:
     t.name = None
     t._hooks = None
     t._origin = None
+    t._version = 0
     return t
 
 
@@ -406,6 +428,7 @@ def apply(op: Op, *inputs: Tensor, **params: Any) -> Tensor:
     out.name = None
     out._hooks = None
     out._origin = None
+    out._version = _clock[0]
     for t in inputs:
         if t.requires_grad and mode.grad_enabled:
             out.requires_grad = True

@@ -30,7 +30,8 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from ..tensor import Tensor
+from .. import validation
+from ..tensor import Tensor, mark_changed
 
 # ------------------------------------------------------- the record of calls
 
@@ -312,6 +313,11 @@ class Module:
         mismatches raise one ``ValueError`` listing them all, and then no
         parameter has changed.
         """
+        if not isinstance(state, dict):
+            raise TypeError(
+                f"load_state_dict into {type(self).__name__}: expected a dict of arrays, "
+                f"got {type(state).__name__}"
+            )
         params = dict(self.named_parameters())
         problems = []
         missing = [name for name in params if name not in state]
@@ -325,21 +331,23 @@ class Module:
             if name not in state:
                 continue
             try:
-                value = np.asarray(state[name], dtype=p.dtype)
+                value = validation.real_array(state[name], "load_state_dict", name)
             except (TypeError, ValueError) as error:
-                problems.append(f"{name}: cannot be read as {p.dtype} ({error})")
+                problems.append(f"{name}: {str(error).removeprefix('load_state_dict: ')}")
                 continue
             if value.shape != p.shape:
                 problems.append(f"{name}: expected shape {p.shape}, got {value.shape}")
+            if not p.data.flags.writeable:
+                problems.append(f"{name}: the parameter is read-only")
             values[name] = value
-        if problems:
-            raise ValueError(
-                f"load_state_dict into {type(self).__name__}: " + "; ".join(problems) + ". "
-                "Nothing was loaded. Names and shapes must match this model's "
-                "state_dict()."
-            )
+        validation.refuse(
+            f"load_state_dict into {type(self).__name__}",
+            problems,
+            hint="Names and shapes must match this model's state_dict().",
+        )
         for name, value in values.items():
             params[name].data[...] = value
+        mark_changed([params[name] for name in values])
 
     # ------------------------------------------------------------ repr
 
