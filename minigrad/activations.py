@@ -448,7 +448,7 @@ def prelu(x: Any, a: Any) -> Tensor:
 
 def maxout(z: Any, pieces: int) -> Tensor:
     """Max over groups of ``pieces`` consecutive values of the last axis."""
-    return apply(ops.get("maxout"), as_tensor(z), pieces=int(pieces))
+    return apply(ops.get("maxout"), as_tensor(z), pieces=pieces)
 
 
 def elu(x: Any, alpha: float = 1.0) -> Tensor:

@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from .ops import unbroadcast
+from .validation import real_array
 
 
 class _Mode(threading.local):
@@ -142,7 +143,7 @@ def backward(root: Any, grad: Any = None) -> None:
             )
         grad = np.ones_like(data)
     else:
-        grad = np.asarray(getattr(grad, "data", grad), dtype=data.dtype)
+        grad = real_array(getattr(grad, "data", grad), "backward", "grad", dtype=data.dtype)
         if grad.shape != data.shape:
             raise ValueError(
                 f"backward: grad has shape {grad.shape} but the tensor has shape {data.shape}"
@@ -237,7 +238,7 @@ def _changed_in_place(node: Any, parent: Any) -> RuntimeError:
 
 
 def _checked_hook_result(result: Any, data: np.ndarray) -> np.ndarray:
-    result = np.asarray(getattr(result, "data", result), dtype=data.dtype)
+    result = real_array(getattr(result, "data", result), "register_hook", "result", data.dtype)
     if result.shape != data.shape:
         raise ValueError(
             f"register_hook: the hook returned a gradient of shape {result.shape}, "

@@ -9,13 +9,15 @@ output frees all of it.
 
 from __future__ import annotations
 
+import os
+import sys
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, Union
 
 import numpy as np
 
-from . import autograd, ops
+from . import autograd, ops, validation
 from .autograd import mode
 from .ops import Op
 from .rng import default_generator
@@ -42,10 +44,12 @@ def _to_array(data: Any, dtype: Any = None) -> np.ndarray:
     else (Python numbers, lists, integer and bool data) gets the default."""
     if isinstance(data, Tensor):
         data = data.data
+    # Real numbers only: None, strings, complex and object data raise TypeError
+    # (np.asarray would make NaN of None, and drop an imaginary part).
+    array = validation.real_array(data, lambda: (_caller(), _argument(data)))
     if dtype is not None:
-        array = np.asarray(data, dtype=dtype)
+        array = array.astype(dtype, copy=False)
     else:
-        array = np.asarray(data)
         is_numpy = isinstance(data, (np.ndarray, np.generic))
         if array.dtype.kind != "f" or not is_numpy:
             array = array.astype(_default_dtype, copy=False)
@@ -54,6 +58,48 @@ def _to_array(data: Any, dtype: Any = None) -> np.ndarray:
             f"Tensor: minigrad tensors hold floating-point data, got dtype {array.dtype}"
         )
     return array
+
+
+def _caller() -> str:
+    """The public minigrad function that was called (for an error message): the
+    innermost caller in the package whose name has no leading underscore.
+
+    Only run on the way to an error, so that no call pays for it.
+    """
+    frame = sys._getframe(1)
+    fallback = "Tensor"
+    while frame is not None:
+        code = frame.f_code
+        if not code.co_filename.startswith(_PACKAGE_DIR):
+            break
+        name = code.co_name
+        if name.startswith("__") and name.endswith("__") and name != "__init__":
+            owner = frame.f_locals.get("self")
+            fallback = f"{getattr(owner, 'name', None) or type(owner).__name__}.{name}"
+            if isinstance(owner, Tensor):
+                fallback = f"Tensor.{name}"  # an operator: x + None
+        elif not name.startswith(("_", "<")) and name not in _NOT_PUBLIC:
+            return name
+        frame = frame.f_back
+    return fallback
+
+
+_NOT_PUBLIC = frozenset({"as_tensor", "real_array", "tensor", "Tensor", "apply", "decorate"})
+_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
+
+
+def _argument(value: Any) -> str:
+    """The name of the argument of the public caller that holds ``value``."""
+    frame = sys._getframe(1)
+    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIR):
+        code = frame.f_code
+        public = not code.co_name.startswith(("_", "<")) and code.co_name not in _NOT_PUBLIC
+        if public or (code.co_name.startswith("__") and code.co_name != "__init__"):
+            for name in code.co_varnames[: code.co_argcount + code.co_kwonlyargcount]:
+                if frame.f_locals.get(name) is value:
+                    return name
+        frame = frame.f_back
+    return "data"
 
 
 ArrayLike = Union["Tensor", np.ndarray, float, int, Sequence]
@@ -91,6 +137,8 @@ class Tensor:
         dtype: Any = None,
         name: str | None = None,
     ) -> None:
+        if name is not None and not isinstance(name, str):
+            raise TypeError(f"Tensor: name must be a string or None, got {name!r}")
         self.data = _to_array(data, dtype)
         self.grad: np.ndarray | None = None
         self.requires_grad = bool(requires_grad)
@@ -179,6 +227,10 @@ class Tensor:
         A returned array replaces the gradient. Returns a function that removes
         the hook.
         """
+        if not callable(fn):
+            raise TypeError(
+                f"register_hook: fn must be callable, fn(grad) -> grad or None; got {fn!r}"
+            )
         if not self.requires_grad:
             raise RuntimeError("register_hook: this tensor does not require grad")
         if self._hooks is None:
@@ -297,10 +349,10 @@ class Tensor:
         return apply(ops.min, self, axis=_axis(axis), keepdims=keepdims)
 
     def argmax(self, axis: int | None = None) -> np.ndarray:
-        return np.argmax(self.data, axis=axis)
+        return np.argmax(self.data, axis=validation.integer_or_none(axis, "argmax", self.ndim))
 
     def argmin(self, axis: int | None = None) -> np.ndarray:
-        return np.argmin(self.data, axis=axis)
+        return np.argmin(self.data, axis=validation.integer_or_none(axis, "argmin", self.ndim))
 
     def reshape(self, *shape: int | Sequence[int]) -> Tensor:
         return apply(ops.reshape, self, shape=_shape(shape))
@@ -344,8 +396,8 @@ class Tensor:
         return apply(ops.abs, self)
 
     def clip(self, lo: float | None, hi: float | None) -> Tensor:
-        lo = -np.inf if lo is None else lo
-        hi = np.inf if hi is None else hi
+        lo = -np.inf if lo is None else validation.real_scalar(lo, "clip", "lo")
+        hi = np.inf if hi is None else validation.real_scalar(hi, "clip", "hi")
         if lo > hi:
             raise ValueError(f"clip: lower bound {lo} is above upper bound {hi}")
         return apply(ops.clip, self, lo=lo, hi=hi)
@@ -407,6 +459,8 @@ def apply(op: Op, *inputs: Tensor, **params: Any) -> Tensor:
     This is the engine's hot path, run once per op: one forward call and one
     new object, with nothing else that can be avoided.
     """
+    if params:
+        validation.op_parameters(op.name, params)
     try:
         # Unary and binary ops (nearly all calls) skip building an argument list,
         # and the many without parameters skip unpacking an empty dict.
@@ -477,27 +531,33 @@ def _raw(value: Any) -> Any:
 
 
 def _axis(axis: Any) -> int | tuple[int, ...] | None:
-    if axis is None or isinstance(axis, (int, np.integer)):
-        return None if axis is None else int(axis)
-    return tuple(int(a) for a in axis)
+    # Integers only (a float, string or bool raises TypeError); the op itself
+    # refuses an axis out of range, naming itself.
+    if axis is None or type(axis) is int:
+        return axis
+    return validation.axes(axis, None, sys._getframe(1).f_code.co_name)
 
 
 def _shape(shape: tuple) -> tuple[int, ...]:
-    if len(shape) == 1 and not isinstance(shape[0], (int, np.integer)):
-        shape = tuple(shape[0])
-    return tuple(int(n) for n in shape)
+    return validation.sizes(shape, sys._getframe(1).f_code.co_name)
 
 
 def _plain_index(index: Any) -> Any:
-    """Tensors and lists inside an index become arrays (NumPy's meaning)."""
+    """Tensors and lists inside an index become arrays (NumPy's meaning); a
+    float Tensor or array is not an index (IndexError), as in NumPy."""
     if isinstance(index, tuple):
         return tuple(_plain_index(part) for part in index)
-    if isinstance(index, Tensor):
-        data = index.data
-        return data.astype(np.intp) if data.dtype.kind == "f" else data
+    if isinstance(index, Tensor):  # minigrad tensors hold floats: never an index
+        raise IndexError(
+            "getitem: a Tensor (of floats) is not a valid index; index with integers, "
+            "slices, lists or an integer or boolean NumPy array (e.g. t.data.astype(int))"
+        )
     if isinstance(index, list):
-        return np.asarray(index)
-    return index
+        try:
+            return validation.index(np.asarray(index))
+        except ValueError as error:  # ragged lists
+            raise IndexError(f"getitem: {index!r} is not a valid index: {error}") from None
+    return validation.index(index)
 
 
 # ----------------------------------------------------------------- factories
@@ -511,7 +571,11 @@ def tensor(
 
 
 def _factory_shape(shape: tuple) -> tuple[int, ...]:
-    return _shape(shape) if shape else ()
+    found = validation.sizes(shape, sys._getframe(1).f_code.co_name) if shape else ()
+    if any(n < 0 for n in found):
+        where = sys._getframe(1).f_code.co_name
+        raise ValueError(f"{where}: sizes must be >= 0, got {found}")
+    return found
 
 
 def zeros(

@@ -31,28 +31,38 @@ import numpy as np
 _REAL_KINDS = frozenset("fiub")  # float, signed and unsigned integer, bool
 
 
-def real_array(data: Any, where: str, arg: str, dtype: Any = None) -> np.ndarray:
+def real_array(data: Any, where: Any, arg: str = "", dtype: Any = None) -> np.ndarray:
     """``data`` as a NumPy array of real numbers, else ``TypeError``.
 
     A float ndarray (the usual case) is returned as it is, with no copy.
+    ``where`` names the function; it may be a callable that returns
+    ``(function, argument)``, run only when there is an error to report.
     """
     if type(data) is np.ndarray and data.dtype.kind == "f" and dtype is None:
         return data
+    try:
+        return _real_array(data, "", "", dtype)
+    except (TypeError, ValueError) as error:
+        if callable(where):
+            where, arg = where()
+        raise type(error)(f"{where}: {arg} {error}") from None
+
+
+def _real_array(data: Any, where: str, arg: str, dtype: Any = None) -> np.ndarray:
     if data is None or isinstance(data, (str, bytes, dict, set)):
         raise TypeError(
-            f"{where}: {arg} must be real numbers (a number, nested list or array), "
-            f"got {type(data).__name__}"
+            f"must be real numbers (a number, nested list or array), got {type(data).__name__}"
         )
     if isinstance(data, complex) or isinstance(data, np.complexfloating):
-        raise TypeError(f"{where}: {arg} must be real, got the complex number {data!r}")
+        raise TypeError(f"must be real, got the complex number {data!r}")
     try:
         array = np.asarray(data)
-    except ValueError as error:  # ragged nested lists
-        raise ValueError(f"{where}: {arg} is not a rectangular array: {error}") from None
+    except (ValueError, TypeError) as error:  # ragged nested lists
+        raise ValueError(f"is not a rectangular array of numbers: {error}") from None
     if array.dtype.kind not in _REAL_KINDS:
         what = "complex" if array.dtype.kind == "c" else f"dtype {array.dtype}"
         raise TypeError(
-            f"{where}: {arg} must be real numbers, got {what} data"
+            f"must be real numbers, got {what} data"
             + (" (it holds None or non-numbers)" if array.dtype.kind == "O" else "")
         )
     if dtype is not None:
@@ -76,19 +86,30 @@ def _is_int(value: Any) -> bool:
 
 def integer(value: Any, where: str, arg: str, low: int | None = None) -> int:
     """A Python or NumPy integer (at least ``low``), else ``TypeError`` / ``ValueError``."""
+    expected = "a positive integer" if low == 1 else "an integer"
     if not _is_int(value):
-        raise TypeError(f"{where}: {arg} must be an integer, got {type(value).__name__} {value!r}")
+        raise TypeError(f"{where}: {arg} must be {expected}, got {type(value).__name__} {value!r}")
     value = int(value)
     if low is not None and value < low:
-        raise ValueError(f"{where}: {arg} must be >= {low}, got {value}")
+        raise ValueError(f"{where}: {arg} must be {expected} (>= {low}), got {value}")
     return value
 
 
-def sizes(shape: tuple, where: str, arg: str = "shape") -> tuple[int, ...]:
+def integer_or_none(axis: Any, where: str, ndim: int) -> int | None:
+    """One axis or ``None`` (as ``argmax`` takes), checked against ``ndim``."""
+    if axis is None:
+        return None
+    axis = integer(axis, where, "axis")
+    _in_range(axis, ndim, where)
+    return axis
+
+
+def sizes(shape: tuple, where: str, arg: str = "") -> tuple[int, ...]:
     """Sizes given as ints or as one sequence of ints: ``f(2, 3)`` or ``f((2, 3))``.
 
     Only integers; ``-1`` is left for ``reshape`` to read.
     """
+    arg = arg or ("axes" if where == "transpose" else "shape")
     if len(shape) == 1 and not _is_int(shape[0]):
         inner = shape[0]
         if isinstance(inner, (str, bytes)) or not isinstance(inner, Iterable):
@@ -104,16 +125,18 @@ def sizes(shape: tuple, where: str, arg: str = "shape") -> tuple[int, ...]:
     return tuple([int(n) for n in shape])
 
 
-def axes(axis: Any, ndim: int, where: str) -> int | tuple[int, ...] | None:
+def axes(axis: Any, ndim: int | None, where: str) -> int | tuple[int, ...] | None:
     """``None``, one axis or a tuple of distinct axes, each in ``[-ndim, ndim)``.
 
     The axes are returned as given (not wrapped), so that NumPy reads them as
-    the user wrote them.
+    the user wrote them. With ``ndim=None`` only the types are checked (the op
+    itself then refuses an axis out of range, naming itself).
     """
     if axis is None:
         return None
     if _is_int(axis):
-        _in_range(int(axis), ndim, where)
+        if ndim is not None:
+            _in_range(int(axis), ndim, where)
         return int(axis)
     if isinstance(axis, (str, bytes)) or not isinstance(axis, Iterable):
         raise TypeError(
@@ -126,8 +149,9 @@ def axes(axis: Any, ndim: int, where: str) -> int | tuple[int, ...] | None:
             raise TypeError(
                 f"{where}: axis must be integers, got {type(a).__name__} {a!r} in {axis!r}"
             )
-        _in_range(int(a), ndim, where)
-    if len({int(a) % max(ndim, 1) for a in found}) != len(found):
+        if ndim is not None:
+            _in_range(int(a), ndim, where)
+    if ndim is not None and len({int(a) % max(ndim, 1) for a in found}) != len(found):
         raise ValueError(f"{where}: axis {axis!r} repeats an axis")
     return tuple([int(a) for a in found])
 
@@ -152,6 +176,50 @@ def index(part: Any, where: str = "getitem") -> Any:
             f"are valid indices, got {type(part).__name__} {part!r}"
         )
     return part
+
+
+# ------------------------------------------------------------ op parameters
+
+
+def _flag(value: Any, where: str, arg: str) -> bool:
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{where}: {arg} must be True or False, got {value!r}")
+    return bool(value)
+
+
+def _count(value: Any, where: str, arg: str) -> int:
+    return integer(value, where, arg, low=1)
+
+
+def _number(value: Any, where: str, arg: str) -> Any:
+    if isinstance(value, np.ndarray) and value.dtype.kind in "fiu" and value.ndim == 0:
+        return value
+    return real_scalar(value, where, arg)
+
+
+def _axis_param(value: Any, where: str, arg: str) -> Any:
+    return axes(value, None, where)
+
+
+# Every op parameter with one of these names is checked when the op is applied,
+# whichever function passed it: one checker for all ops.
+_PARAMETERS = {
+    "axis": _axis_param,
+    "keepdims": _flag,
+    "pieces": _count,
+    "slope": _number,
+    "alpha": _number,
+    "lo": _number,
+    "hi": _number,
+}
+
+
+def op_parameters(op: str, params: dict[str, Any]) -> None:
+    """Check the parameters that an op is given (types only; the op checks ranges)."""
+    for name, value in params.items():
+        check = _PARAMETERS.get(name)
+        if check is not None and type(value) is not int:  # a plain int is always fine
+            params[name] = check(value, op, name)
 
 
 # ------------------------------------------------ check everything, then change

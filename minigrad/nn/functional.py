@@ -27,7 +27,7 @@ def _paired(loss: str, pred: ArrayLike, target: Any, names: str) -> tuple[Tensor
     ``pred``'s dtype."""
     pred = as_tensor(pred)
     if not isinstance(target, Tensor):
-        target = Tensor(np.asarray(target), dtype=pred.dtype)
+        target = Tensor(target, dtype=pred.dtype)
     if pred.shape != target.shape:
         first, second = names.split()
         raise ValueError(
