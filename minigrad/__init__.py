@@ -31,6 +31,7 @@ from .functions import (
     where,
 )
 from .gradcheck import GradcheckError, gradcheck, numerical_grad
+from .persistence import load, save
 from .render import draw, to_dot
 from .rng import manual_seed
 from .tensor import (
@@ -47,6 +48,8 @@ from .tensor import (
 __version__ = "0.1.0"
 
 __all__ = [
+    "load",
+    "save",
     "AnomalyError",
     "GradcheckError",
     "Tensor",

@@ -9,6 +9,7 @@ output frees all of it.
 
 from __future__ import annotations
 
+import copy
 import os
 import sys
 import threading
@@ -211,6 +212,59 @@ class Tensor:
         if self.requires_grad:
             extras.append("requires_grad=True")
         return "tensor(" + ", ".join([body, *extras]) + ")"
+
+    # ----------------------------------------------------------- persistence
+
+    def __reduce_ex__(self, protocol: Any) -> tuple:
+        """Pickle and ``copy.deepcopy`` (which reads this too).
+
+        A leaf is its values; a graph node is its whole graph, flattened into a
+        list in which each node names its parents by position, so that neither
+        pickling nor copying recurses once per op: a graph of 100,000 ops is
+        fine. Leaves stay objects of their own, so a parameter shared by a
+        model, an optimizer and a graph stays one tensor in the copy.
+        """
+        if self._op is None:
+            return (
+                _rebuild_leaf,
+                (self.data, self.grad, self.requires_grad, self.name, self._hooks),
+            )
+        order = _topological(self)
+        position = {id(node): i for i, node in enumerate(order)}
+        nodes = [
+            node
+            if node._op is None
+            else (
+                node.data,
+                node.grad,
+                node._op,
+                node._params,
+                node.name,
+                tuple([position[id(p)] for p in node.parents]),
+            )
+            for node in order
+        ]
+        return (_rebuild_graph, (nodes,))
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Tensor:
+        """A copy of this tensor and of the graph behind it, node by node (iterative).
+
+        Tensors and arrays already copied (``memo``) are reused, so what is
+        shared in the original (a parameter used by several graphs, a model's
+        parameter held by its optimizer) is shared in the copy.
+        """
+        for node in _topological(self, stop=memo):
+            twin = _leaf(copy.deepcopy(node.data, memo))
+            twin.grad = copy.deepcopy(node.grad, memo)
+            twin.requires_grad, twin.name = node.requires_grad, node.name
+            if node._op is None:
+                twin._hooks = None if node._hooks is None else list(node._hooks)
+            else:
+                twin._op = node._op
+                twin._params = copy.deepcopy(node._params, memo) if node._params else _NO_PARAMS
+                twin.parents = tuple([memo[id(p)] for p in node.parents])
+            memo[id(node)] = twin
+        return memo[id(self)]
 
     # -------------------------------------------------------------- autograd
 
@@ -451,6 +505,51 @@ def _leaf(data: np.ndarray) -> Tensor:
     t._origin = None
     t._version = 0
     return t
+
+
+def _rebuild_leaf(
+    data: np.ndarray, grad: Any, requires_grad: bool, name: Any, hooks: Any
+) -> Tensor:
+    t = _leaf(data)
+    t.grad, t.requires_grad, t.name, t._hooks = grad, requires_grad, name, hooks
+    return t
+
+
+def _rebuild_graph(nodes: list) -> Tensor:
+    """The graph of ``Tensor.__reduce_ex__``, parents first; returns its root."""
+    built: list[Tensor] = []
+    for node in nodes:
+        if not isinstance(node, Tensor):
+            data, grad, op, params, name, parents = node
+            node = _leaf(data)
+            node.grad, node.name, node._op = grad, name, op
+            node._params = params or _NO_PARAMS
+            node.parents = tuple([built[i] for i in parents])
+            node.requires_grad = True
+        built.append(node)
+    return built[-1]
+
+
+def _topological(root: Tensor, stop: Any = ()) -> list[Tensor]:
+    """Every node behind ``root``, each after its parents; ``root`` last. Iterative.
+
+    Nodes whose ``id`` is in ``stop`` are left out, and not gone past.
+    """
+    order: list[Tensor] = []
+    done: set[int] = set()
+    todo: list[tuple[Tensor, bool]] = [(root, False)]
+    while todo:
+        node, expanded = todo.pop()
+        key = id(node)
+        if key in done or key in stop:
+            continue
+        if expanded:
+            done.add(key)
+            order.append(node)
+            continue
+        todo.append((node, True))
+        todo.extend([(p, False) for p in node.parents if id(p) not in done])
+    return order
 
 
 def apply(op: Op, *inputs: Tensor, **params: Any) -> Tensor:

@@ -241,6 +241,14 @@ class Module:
             module_calls.add(out, self, tuple(path), ids)
         return out
 
+    def __getstate__(self) -> dict[str, Any]:
+        # For pickle and deepcopy: a ``forward`` shadowed on the instance (the
+        # diagnostics' capture of a Recorder) belongs to the original model and
+        # its recorder, not to a copy, which runs its own class's forward.
+        state = dict(vars(self))
+        state.pop("forward", None)
+        return state
+
     def _members(self) -> Iterable[tuple[str, Any]]:
         """The (name, value) pairs searched for parameters and submodules."""
         return vars(self).items()
