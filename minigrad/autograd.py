@@ -225,6 +225,8 @@ def backward(root: Any, grad: Any = None) -> None:
             node.grad = g if g.base is None and id(g) not in held else g.copy()
         else:
             node.grad = node.grad + g  # leaves accumulate across passes
+            if type(node.grad) is not np.ndarray:  # two 0-d arrays add to a NumPy scalar
+                node.grad = np.asarray(node.grad)
 
 
 def _changed_in_place(node: Any, parent: Any) -> RuntimeError:

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from . import activations
+from . import activations, validation
 
 HEALTH_CLASSES = ("flowing", "vanishing", "dead", "exploding")
 
@@ -212,6 +212,8 @@ def unit_masks(
         raise ValueError(f"unit_masks: which must be 'dead' or 'inactive', got {which!r}")
     from .autograd import no_grad
 
+    if batch_size is not None:  # checked before the model is touched
+        batch_size = validation.integer(batch_size, "unit_masks", "batch_size", low=1)
     capture = _Capture(model)
     capture.keep_all = True
     try:

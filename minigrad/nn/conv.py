@@ -6,6 +6,8 @@ output channels (axis 1): the diagnostics count dead units per channel.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from ..conv import avg_pool2d, conv2d, max_pool2d
@@ -91,4 +93,5 @@ class Flatten(Module):
 
     def forward(self, x: ArrayLike) -> Tensor:
         x = as_tensor(x)
-        return x.reshape(x.shape[0], -1)
+        # The feature count, not -1: reshape cannot infer it for an empty batch.
+        return x.reshape(x.shape[0], math.prod(x.shape[1:]))
