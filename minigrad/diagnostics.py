@@ -217,7 +217,9 @@ def unit_masks(
     capture = _Capture(model)
     capture.keep_all = True
     try:
-        data = np.asarray(x)
+        data = validation.real_array(getattr(x, "data", x), "unit_masks", "x")
+        if data.ndim == 0:
+            raise ValueError("unit_masks: x must be a batch of inputs, got a 0-d array")
         step = len(data) if batch_size is None else batch_size
         with no_grad():
             for start in range(0, len(data), step):

@@ -148,6 +148,12 @@ def gradcheck(
     checked = [i for i, x in enumerate(xs) if isinstance(x, Tensor) and x.requires_grad]
     if not checked:
         raise ValueError("gradcheck: no input is a Tensor with requires_grad=True")
+    for i in checked:
+        if not np.isfinite(xs[i].data).all():
+            raise ValueError(
+                f"gradcheck: input {i} contains NaN or infinity; finite differences "
+                "need finite inputs"
+            )
     with float64_inputs(xs):
         out = fn(*xs)
         if not isinstance(out, Tensor):

@@ -85,7 +85,9 @@ def _caller() -> str:
     return fallback
 
 
-_NOT_PUBLIC = frozenset({"as_tensor", "real_array", "tensor", "Tensor", "apply", "decorate"})
+_NOT_PUBLIC = frozenset(
+    {"as_tensor", "real_array", "tensor", "Tensor", "apply", "decorate", "forward"}
+)
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
 
 
@@ -720,5 +722,8 @@ def arange(
     name: str | None = None,
 ) -> Tensor:
     """``np.arange`` as a float tensor."""
+    start = validation.real_scalar(start, "arange", "start")
+    stop = None if stop is None else validation.real_scalar(stop, "arange", "stop")
+    step = validation.real_scalar(step, "arange", "step")
     data = np.arange(0, start, step) if stop is None else np.arange(start, stop, step)
     return Tensor(data.astype(dtype or _default_dtype), requires_grad, dtype=dtype, name=name)

@@ -93,5 +93,7 @@ class Flatten(Module):
 
     def forward(self, x: ArrayLike) -> Tensor:
         x = as_tensor(x)
+        if x.ndim == 0:
+            raise ValueError("Flatten: expected a batch (N, ...), got a 0-d tensor")
         # The feature count, not -1: reshape cannot infer it for an empty batch.
         return x.reshape(x.shape[0], math.prod(x.shape[1:]))

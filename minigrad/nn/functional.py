@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from .. import validation
 from ..activations import relu, softplus
 from ..functions import log_softmax, where
 from ..tensor import ArrayLike, Tensor, as_tensor
@@ -143,7 +144,8 @@ def multiclass_hinge_loss(scores: ArrayLike, labels: ArrayLike, margin: float = 
     y = _class_labels("multiclass_hinge_loss", scores, labels)
     rows = np.arange(len(y))
     correct = scores[rows, y].reshape(-1, 1)
-    margins = relu(scores - correct + float(margin))
+    margin = validation.real_scalar(margin, "multiclass_hinge_loss", "margin")
+    margins = relu(scores - correct + margin)
     wrong = np.ones(scores.shape, dtype=bool)
     wrong[rows, y] = False  # the correct class itself is not summed
     return where(wrong, margins, 0.0).sum() / len(y)
