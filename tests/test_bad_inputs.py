@@ -22,6 +22,8 @@ acceptance of it is a silent acceptance, and fails. NumPy warnings are errors.
 from __future__ import annotations
 
 import math
+import os
+import tempfile
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -97,6 +99,10 @@ LABELS = np.array([0, 2])
 SIGNS = np.array([[1.0, -1.0, 1.0], [-1.0, 1.0, 1.0]])
 IMG = np.arange(32.0).reshape(1, 2, 4, 4) / 10.0
 KERNEL = np.ones((1, 2, 3, 3)) / 9.0
+
+
+def _scratch_file() -> str:
+    return os.path.join(tempfile.gettempdir(), f"minigrad-bad-inputs-{os.getpid()}.npz")
 
 
 def _softmax(x: np.ndarray, axis: int = -1) -> np.ndarray:
@@ -232,6 +238,39 @@ API = [
         ("unit_masks", "Linear"),
     ),
     Entry("accuracy", mg.data.accuracy, (A, LABELS), ("data", "data")),
+    # more of the API: state, registry, data, persistence, rendering
+    Entry("manual_seed", mg.manual_seed, (3,), ("int",)),
+    Entry("set_default_dtype", mg.set_default_dtype, (np.float64,), ("-",)),
+    Entry("unregister", mg.activations.unregister, ("relu",), ("-",)),
+    Entry(
+        "numerical_grad",
+        lambda a: mg.numerical_grad(lambda t: (t * t).sum(), [a]),
+        (A,),
+        ("T",),
+    ),
+    Entry("Activation", lambda a: nn.Activation("tanh")(a), (A,), ("data",), np.tanh, ("tanh",)),
+    Entry("MaxPool2d", lambda k: nn.MaxPool2d(k)(mg.Tensor(IMG)), (2,), ("int",)),
+    Entry("AvgPool2d", lambda k: nn.AvgPool2d(k)(mg.Tensor(IMG)), (2,), ("int",)),
+    Entry("l2_penalty", lambda a: nn.F.l2_penalty([a]), (A,), ("T",), lambda a: (a * a).sum()),
+    Entry(
+        "load_state_dict",
+        lambda w: nn.Linear(3, 2).load_state_dict({"weight": w, "bias": np.zeros(2)}),
+        (A,),
+        ("data",),
+    ),
+    Entry(
+        "load_state_dict",
+        lambda lr: mg.optim.SGD([mg.Tensor(A, requires_grad=True)], lr=0.1).load_state_dict(
+            {"lr": lr, "momentum": 0.0, "nesterov": False, "weight_decay": 0.0}
+        ),
+        (0.5,),
+        ("data",),
+    ),
+    Entry("save", lambda w: mg.save({"w": w}, _scratch_file()), (A,), ("data",)),
+    Entry("moons", mg.data.moons, (20,), ("int",), None, ("n",)),
+    Entry("spiral", mg.data.spiral, (20,), ("int",), None, ("n_per_class",)),
+    Entry("batches", lambda b: list(mg.data.batches(A, LABELS, b)), (1,), ("int",)),
+    Entry("to_dot", lambda a: mg.to_dot((a * 2.0).sum()), (A,), ("T",)),
 ]
 
 

@@ -18,7 +18,12 @@ from .module import Module
 
 
 def _size_pair(layer: str, name: str, value: int | tuple[int, int]) -> tuple[int, int]:
-    pair = (value, value) if isinstance(value, (int, np.integer)) else tuple(value)
+    if isinstance(value, (int, np.integer)):
+        pair = (value, value)
+    elif isinstance(value, (tuple, list)):
+        pair = tuple(value)
+    else:
+        raise TypeError(f"{layer}: {name} must be an int or a pair of ints, got {value!r}")
     if len(pair) != 2:
         raise ValueError(f"{layer}: {name} must be an int or a pair of ints, got {value!r}")
     return tuple(_check_count(layer, name, v) for v in pair)
@@ -71,6 +76,10 @@ class MaxPool2d(Module):
     def __init__(
         self, kernel_size: int | tuple[int, int], stride: int | tuple[int, int] | None = None
     ) -> None:
+        # Checked when given, not at the first call.
+        _size_pair(type(self).__name__, "kernel_size", kernel_size)
+        if stride is not None:
+            _size_pair(type(self).__name__, "stride", stride)
         self.kernel_size = kernel_size
         self.stride = stride
 
