@@ -218,13 +218,13 @@ class Tensor:
     # ----------------------------------------------------------- persistence
 
     def __reduce_ex__(self, protocol: Any) -> tuple:
-        """Pickle and ``copy.deepcopy`` (which reads this too).
+        """Pickle (``copy.deepcopy`` has its own, faster ``__deepcopy__``).
 
         A leaf is its values; a graph node is its whole graph, flattened into a
-        list in which each node names its parents by position, so that neither
-        pickling nor copying recurses once per op: a graph of 100,000 ops is
-        fine. Leaves stay objects of their own, so a parameter shared by a
-        model, an optimizer and a graph stays one tensor in the copy.
+        list in which each node names its parents by position, so that
+        pickling does not recurse once per op: a long graph is fine. Leaves
+        stay objects of their own, so a parameter shared by a model, an
+        optimizer and a graph stays one tensor when they are pickled together.
         """
         if self._op is None:
             return (
