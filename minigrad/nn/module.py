@@ -38,7 +38,9 @@ from ..tensor import Tensor, mark_changed
 
 class _Scope(threading.local):
     def __init__(self) -> None:
-        self.path: list[Module] = []
+        # Weak references, so that a record's scope is a tuple of this list as it
+        # is: made once per call, holding no module alive.
+        self.path: list[weakref.ref] = []
 
 
 _scope = _Scope()
@@ -46,7 +48,7 @@ _scope = _Scope()
 
 def current_module_path() -> tuple[Module, ...]:
     """The module calls running now in this thread, outermost first."""
-    return tuple(_scope.path)
+    return tuple([ref() for ref in _scope.path])
 
 
 class ModuleCall(NamedTuple):
@@ -87,7 +89,17 @@ class ModuleCallRecord:
     ) -> None:
         """Note that ``module``, called inside ``scope``, returned ``output``."""
         ref = weakref.ref
-        call = (ref(module), tuple([ref(m) for m in scope]), input_ids)
+        self.add_refs(output, ref(module), tuple([ref(m) for m in scope]), input_ids)
+
+    def add_refs(
+        self,
+        output: Tensor,
+        module: weakref.ref,
+        scope: tuple[weakref.ref, ...],
+        input_ids: tuple[int, ...],
+    ) -> None:
+        """``add`` with the modules given as weak references (``Module.__call__``)."""
+        call = (module, scope, input_ids)
         key = id(output)
         with self._lock:
             table = self._by_output
@@ -95,7 +107,7 @@ class ModuleCallRecord:
             if entry is not None and entry[0]() is output:
                 entry[1].append(call)  # an enclosing module returns it too
                 return
-            table[key] = (ref(output), [call])
+            table[key] = (weakref.ref(output), [call])
             if len(table) > self._sweep_at:
                 self._sweep()
 
@@ -227,7 +239,8 @@ class Module:
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         path = _scope.path
-        path.append(self)
+        me = weakref.ref(self)
+        path.append(me)
         try:
             out = self.forward(*args, **kwargs)
         finally:
@@ -238,7 +251,7 @@ class Module:
             else:
                 inputs = (*args, *kwargs.values())
                 ids = tuple([id(a) for a in inputs if isinstance(a, Tensor)])
-            module_calls.add(out, self, tuple(path), ids)
+            module_calls.add_refs(out, me, tuple(path), ids)
         return out
 
     def __getstate__(self) -> dict[str, Any]:
