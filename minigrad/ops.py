@@ -405,8 +405,10 @@ def mean(x, axis, keepdims):
         return np.full(x.sum(axis=axis, keepdims=keepdims).shape, np.nan, x.dtype)
     with np.errstate(over="ignore"):
         out = x.sum(axis=axis, keepdims=keepdims) / n
-        if not np.isfinite(out).all():  # the sum overflowed, or there is a NaN or inf
-            out = (x / n).sum(axis=axis, keepdims=keepdims)  # finite if the mean is
+        # The sum overflowed (or x holds a NaN or inf): x / n summed is finite if the
+        # mean is. (math.isfinite, for the usual one-number mean, costs nearly nothing.)
+        if not (math.isfinite(out) if out.ndim == 0 else np.isfinite(out).all()):
+            out = (x / n).sum(axis=axis, keepdims=keepdims)
     return out
 
 

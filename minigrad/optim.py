@@ -78,16 +78,19 @@ class Optimizer:
         """Update every parameter that has a gradient; all of them or none."""
         name = type(self).__name__
         problems = validation.gradient_problems(self.params, changes="data")
+        stepped = []
         for i, (p, scratch) in enumerate(zip(self.params, self._scratch, strict=True)):
             if p.grad is None:
                 continue
+            stepped.append(p)
+            shape = p.data.shape
             for key, value in self.state[p].items():
-                if isinstance(value, np.ndarray) and value.shape != p.data.shape:
+                if type(value) is np.ndarray and value.shape != shape:
                     problems.append(
-                        f"parameter {i} has shape {p.data.shape} but its {key} has shape "
+                        f"parameter {i} has shape {shape} but its {key} has shape "
                         f"{value.shape} (was its data replaced?)"
                     )
-            if scratch.shape != p.data.shape or scratch.dtype != p.data.dtype:
+            if scratch.shape != shape or scratch.dtype != p.data.dtype:
                 self._scratch[i] = np.empty_like(p.data)  # its data was replaced: harmless
         validation.refuse(
             f"{name}.step",
@@ -96,7 +99,7 @@ class Optimizer:
             "leaves it), and each parameter writeable.",
         )
         self._update()
-        mark_changed([p for p in self.params if p.grad is not None])
+        mark_changed(stepped)
 
     def _update(self) -> None:
         raise NotImplementedError(f"{type(self).__name__}.step: a subclass defines the update")

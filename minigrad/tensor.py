@@ -647,7 +647,7 @@ def _plain_index(index: Any) -> Any:
     """Tensors and lists inside an index become arrays (NumPy's meaning); a
     float Tensor or array is not an index (IndexError), as in NumPy."""
     if isinstance(index, tuple):
-        return tuple(_plain_index(part) for part in index)
+        return tuple([_plain_index(part) for part in index])
     if isinstance(index, Tensor):  # minigrad tensors hold floats: never an index
         raise IndexError(
             "getitem: a Tensor (of floats) is not a valid index; index with integers, "

@@ -104,7 +104,6 @@ def binary_cross_entropy_with_logits(logits: ArrayLike, target: ArrayLike) -> Te
     return (softplus(logits) - logits * target).mean()
 
 
-@_overflow_to_inf
 def cross_entropy(logits: ArrayLike, labels: ArrayLike) -> Tensor:
     """-log softmax(logits)[label], averaged over the batch.
 
