@@ -78,26 +78,29 @@ class Optimizer:
         """Update every parameter that has a gradient; all of them or none."""
         name = type(self).__name__
         problems = validation.gradient_problems(self.params, changes="data")
-        stepped = []
+        stepped, replaced = [], []
         for i, (p, scratch) in enumerate(zip(self.params, self._scratch, strict=True)):
             if p.grad is None:
                 continue
             stepped.append(p)
-            shape = p.data.shape
+            if scratch.shape != p.data.shape or scratch.dtype != p.data.dtype:
+                replaced.append(i)  # its data was replaced since the last step
+        for i in replaced:
+            p = self.params[i]
             for key, value in self.state[p].items():
-                if type(value) is np.ndarray and value.shape != shape:
+                if type(value) is np.ndarray and value.shape != p.data.shape:
                     problems.append(
-                        f"parameter {i} has shape {shape} but its {key} has shape "
+                        f"parameter {i} has shape {p.data.shape} but its {key} has shape "
                         f"{value.shape} (was its data replaced?)"
                     )
-            if scratch.shape != shape or scratch.dtype != p.data.dtype:
-                self._scratch[i] = np.empty_like(p.data)  # its data was replaced: harmless
         validation.refuse(
             f"{name}.step",
             problems,
             hint="Each .grad must be an array of its parameter's shape (as backward "
             "leaves it), and each parameter writeable.",
         )
+        for i in replaced:
+            self._scratch[i] = np.empty_like(self.params[i].data)
         self._update()
         mark_changed(stepped)
 

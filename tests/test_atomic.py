@@ -249,3 +249,16 @@ def test_a_graph_recorded_after_a_step_sees_no_stale_input() -> None:
         loss.backward()
         loss.backward()  # twice through one graph, before the step: allowed
         opt.step()
+
+
+def test_a_parameter_whose_data_was_replaced_by_another_shape_is_refused_every_time() -> None:
+    p = mg.Tensor(np.ones(3), requires_grad=True)
+    opt = mg.optim.Adam([p])
+    p.grad = np.ones(3)
+    opt.step()
+    p.data, p.grad = np.ones(4), np.ones(4)
+    for _ in range(2):  # the second try is refused too, not half-run
+        with pytest.raises(ValueError, match="exp_avg has shape"):
+            opt.step()
+    np.testing.assert_array_equal(p.data, np.ones(4))
+    assert opt.state[p]["step"] == 1
