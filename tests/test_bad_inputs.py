@@ -101,8 +101,13 @@ IMG = np.arange(32.0).reshape(1, 2, 4, 4) / 10.0
 KERNEL = np.ones((1, 2, 3, 3)) / 9.0
 
 
-def _scratch_file() -> str:
-    return os.path.join(tempfile.gettempdir(), f"minigrad-bad-inputs-{os.getpid()}.npz")
+def _save_and_remove(value: Any) -> None:
+    path = os.path.join(tempfile.gettempdir(), f"minigrad-bad-inputs-{os.getpid()}.npz")
+    try:
+        mg.save({"w": value}, path)
+    finally:
+        if os.path.exists(path):
+            os.remove(path)
 
 
 def _quiet(f: Callable) -> Callable:
@@ -295,7 +300,7 @@ API = [
         (0.5,),
         ("data",),
     ),
-    Entry("save", lambda w: mg.save({"w": w}, _scratch_file()), (A,), ("data",)),
+    Entry("save", _save_and_remove, (A,), ("data",)),
     Entry("moons", mg.data.moons, (20,), ("int",), None, ("n",)),
     Entry("spiral", mg.data.spiral, (20,), ("int",), None, ("n_per_class",)),
     Entry("batches", lambda b: list(mg.data.batches(A, LABELS, b)), (1,), ("int",)),
