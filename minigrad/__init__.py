@@ -32,6 +32,7 @@ from .functions import (
     where,
 )
 from .gradcheck import GradcheckError, gradcheck, numerical_grad
+from .persistence import load, save
 from .render import draw, to_dot
 from .rng import manual_seed
 from .tensor import (
@@ -48,6 +49,8 @@ from .tensor import (
 __version__ = "0.1.0"
 
 __all__ = [
+    "load",
+    "save",
     "AnomalyError",
     "GradcheckError",
     "Tensor",

@@ -57,6 +57,14 @@ class ActivationRecord:
             return find_peak(self.forward, self.derivative, params)
         return self.peak
 
+    def __reduce__(self) -> tuple:
+        # By name, not by value: the record's op holds closures, which cannot be
+        # pickled, and a built-in must stay the one object of the registry. A
+        # user's record carries its functions, to be registered where it is read.
+        if self.builtin:
+            return (get, (self.name,))
+        return (_restore, (self.name, self.forward, self.derivative, self.peak, self.rule))
+
     def __repr__(self) -> str:
         kind = "built-in" if self.builtin else "user"
         return f"<activation {self.name!r} ({kind})>"
@@ -117,6 +125,17 @@ def get(name: str) -> ActivationRecord:
         ) from None
 
 
+def _restore(
+    name: str, forward: Callable, derivative: Callable, peak: float, rule: str
+) -> ActivationRecord:
+    """The registered record of a user's activation read from a pickle."""
+    record = _REGISTRY.get(name)
+    # The registry is the source of truth for a name within a process.
+    if record is not None:
+        return record
+    return register(name, forward, derivative, peak=peak, rule=rule)
+
+
 def _elementwise_vjp(derivative: Callable[..., Array]) -> Callable[..., Array]:
     def vjp(g: Array, y: Array, x: Array, **params: Any) -> Array:
         return g * derivative(x, y, **params)  # chain rule: dL/dx = dL/dy * f'(x)
@@ -147,6 +166,7 @@ def register(
     *,
     peak: float | None = None,
     rule: str | None = None,
+    replace: bool = False,
 ) -> Any:
     """Add an elementwise activation: ``register(name, forward, derivative)``.
 
@@ -157,29 +177,75 @@ def register(
     found numerically on [-20, 20], and again with a call's own parameters.
     ``rule`` is the derivative as text (``"d softsign(x)/dx = 1 / (1 + |x|)^2"``);
     without it, the rule names the derivative function.
+
+    Registering an existing name raises ``ValueError`` unless ``replace=True``
+    (a re-run notebook cell redefines a user's activation); built-ins cannot be
+    replaced. Everything is checked before the registry changes.
     """
+    _check_registration(name, derivative, replace, peak, rule)
+    if forward is None:
+
+        def decorate(fn: Callable[..., Array]) -> Callable[..., Array]:
+            _replace_or_add(name, fn, derivative, replace, peak, rule)
+            return fn
+
+        return decorate
+    return _replace_or_add(name, forward, derivative, replace, peak, rule)
+
+
+def _check_registration(
+    name: Any, derivative: Any, replace: bool, peak: Any = None, rule: Any = None
+) -> None:
+    if not isinstance(name, str) or not name:
+        raise TypeError(f"register: name must be a non-empty string, got {name!r}")
     if derivative is None:
         raise TypeError(f"register({name!r}): a derivative(x, y) function is required")
+    if not callable(derivative):
+        raise TypeError(
+            f"register({name!r}): derivative must be callable, got {type(derivative).__name__}"
+        )
+    if not isinstance(replace, bool):
+        raise TypeError(f"register({name!r}): replace must be True or False, got {replace!r}")
     if peak is not None:
         if isinstance(peak, bool) or not isinstance(peak, (int, float, np.integer, np.floating)):
             raise TypeError(f"register({name!r}): peak must be a number, got {peak!r}")
         if not (math.isfinite(peak) and peak > 0):
             raise ValueError(f"register({name!r}): peak must be positive and finite, got {peak}")
-    if rule is None:
-        rule = _default_rule(name, derivative)
-    elif not isinstance(rule, str) or not rule.strip():
+    if rule is not None and (not isinstance(rule, str) or not rule.strip()):
         raise TypeError(f"register({name!r}): rule must be a non-empty string, got {rule!r}")
+    record = _REGISTRY.get(name)
+    if record is not None and record.builtin:
+        raise ValueError(f"register: {name!r} is a built-in activation and cannot be replaced")
+    if record is not None and not replace:
+        raise ValueError(
+            f"register: an activation named {name!r} already exists; pass replace=True "
+            "to redefine it"
+        )
+    if record is None and name in ops.REGISTRY:
+        raise ValueError(f"register: an op named {name!r} already exists")
 
-    def add(fn: Callable[..., Array]) -> ActivationRecord:
-        if name in _REGISTRY or name in ops.REGISTRY:  # before running the user's functions
-            raise ValueError(f"register: an activation or op named {name!r} already exists")
-        found = float(peak) if peak is not None else _search_peak(name, fn, derivative)
-        _add(name, fn, derivative, builtin=False, rules=(rule,))
-        return _with_peak(name, found, peak_given=peak is not None)
 
-    if forward is None:
-        return lambda fn: (add(fn), fn)[1]
-    return add(forward)
+def _replace_or_add(
+    name: str,
+    forward: Any,
+    derivative: Callable[..., Array],
+    replace: bool,
+    peak: float | None,
+    rule: str | None,
+) -> ActivationRecord:
+    # Check everything (again, for the decorator's later call), then change.
+    _check_registration(name, derivative, replace, peak, rule)
+    if not callable(forward):
+        raise TypeError(
+            f"register({name!r}): forward must be callable, got {type(forward).__name__}"
+        )
+    found = float(peak) if peak is not None else _search_peak(name, forward, derivative)
+    rule = rule if rule is not None else _default_rule(name, derivative)
+    if name in _REGISTRY:
+        del _REGISTRY[name]
+        ops.unregister_op(name)
+    _add(name, forward, derivative, builtin=False, rules=(rule,))
+    return _with_peak(name, found, peak_given=peak is not None)
 
 
 def _search_peak(name: str, forward: Callable[..., Array], derivative: Callable[..., Array]):
@@ -542,7 +608,7 @@ def prelu(x: Any, a: Any) -> Tensor:
 
 def maxout(z: Any, pieces: int) -> Tensor:
     """Max over groups of ``pieces`` consecutive values of the last axis."""
-    return apply(ops.get("maxout"), as_tensor(z), pieces=int(pieces))
+    return apply(ops.get("maxout"), as_tensor(z), pieces=pieces)
 
 
 def elu(x: Any, alpha: float = 1.0) -> Tensor:

@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from .ops import unbroadcast
+from .validation import real_array
 
 
 class _Mode(threading.local):
@@ -145,7 +146,7 @@ def backward(root: Any, grad: Any = None, recorder: Any = None) -> None:
             )
         grad = np.ones_like(data)
     else:
-        grad = np.asarray(getattr(grad, "data", grad), dtype=data.dtype)
+        grad = real_array(getattr(grad, "data", grad), "backward", "grad", dtype=data.dtype)
         if grad.shape != data.shape:
             raise ValueError(
                 f"backward: grad has shape {grad.shape} but the tensor has shape {data.shape}"
@@ -174,6 +175,9 @@ def backward(root: Any, grad: Any = None, recorder: Any = None) -> None:
         if op is None:
             continue
         parents = node.parents
+        for parent in parents:  # version counters: an input changed since the forward pass
+            if parent._version > node._version:
+                raise _changed_in_place(node, parent)
         # Unary and binary ops (nearly all of them) skip building a list.
         if len(parents) == 1:
             inputs = (parents[0].data,)
@@ -228,10 +232,22 @@ def backward(root: Any, grad: Any = None, recorder: Any = None) -> None:
             node.grad = g if g.base is None and id(g) not in held else g.copy()
         else:
             node.grad = node.grad + g  # leaves accumulate across passes
+            if type(node.grad) is not np.ndarray:  # two 0-d arrays add to a NumPy scalar
+                node.grad = np.asarray(node.grad)
+
+
+def _changed_in_place(node: Any, parent: Any) -> RuntimeError:
+    what = f"tensor {parent.name!r}" if parent.name else "a tensor"
+    return RuntimeError(
+        f"backward: {what} of shape {parent.shape}, an input of op {node._op.name!r}, "
+        "was changed in place (by an optimizer step or load_state_dict) after this "
+        "graph was recorded, so its gradient would be computed from the new values; "
+        "run the forward pass again to record a new graph, then call backward"
+    )
 
 
 def _checked_hook_result(result: Any, data: np.ndarray) -> np.ndarray:
-    result = np.asarray(getattr(result, "data", result), dtype=data.dtype)
+    result = real_array(getattr(result, "data", result), "register_hook", "result", data.dtype)
     if result.shape != data.shape:
         raise ValueError(
             f"register_hook: the hook returned a gradient of shape {result.shape}, "

@@ -14,6 +14,8 @@ from collections.abc import Iterator
 import numpy as np
 from numpy.typing import ArrayLike
 
+from . import validation
+
 __all__ = ["accuracy", "batches", "blobs", "circles", "digits", "moons", "spiral", "xor"]
 
 
@@ -298,8 +300,10 @@ def accuracy(logits_or_scores: ArrayLike, labels: ArrayLike) -> float:
     Labels must have shape ``(N,)`` (a column ``(N, 1)`` is accepted too). Anything NumPy can
     convert works as input, including lists and minigrad Tensors.
     """
-    scores = np.asarray(logits_or_scores)
-    targets = np.asarray(labels)
+    scores = validation.real_array(
+        getattr(logits_or_scores, "data", logits_or_scores), "accuracy()", "logits_or_scores"
+    )
+    targets = validation.real_array(getattr(labels, "data", labels), "accuracy()", "labels")
 
     binary = scores.ndim == 1 or (scores.ndim == 2 and scores.shape[1] == 1)
     if binary:

@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from . import activations
+from . import activations, validation
 
 HEALTH_CLASSES = ("flowing", "vanishing", "dead", "exploding")
 
@@ -341,10 +341,14 @@ def unit_masks(
     saturated = _check_saturated(saturated, "unit_masks")
     from .autograd import no_grad
 
+    if batch_size is not None:  # checked before the model is touched
+        batch_size = validation.integer(batch_size, "unit_masks", "batch_size", low=1)
     capture = _Capture(model)
     capture.keep_all = True
     try:
-        data = np.asarray(x)
+        data = validation.real_array(getattr(x, "data", x), "unit_masks", "x")
+        if data.ndim == 0:
+            raise ValueError("unit_masks: x must be a batch of inputs, got a 0-d array")
         step = len(data) if batch_size is None else batch_size
         with no_grad():
             for start in range(0, len(data), step):

@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from . import ops
+from . import ops, validation
 from .tensor import ArrayLike, Tensor, apply, as_tensor
 
 
@@ -42,7 +42,8 @@ def minimum(a: ArrayLike, b: ArrayLike) -> Tensor:
 
 def where(cond: Any, a: ArrayLike, b: ArrayLike) -> Tensor:
     """``a`` where ``cond`` holds, else ``b``; ``cond`` is not differentiated."""
-    cond = np.asarray(cond.data if isinstance(cond, Tensor) else cond, dtype=bool)
+    cond = validation.real_array(cond.data if isinstance(cond, Tensor) else cond, "where", "cond")
+    cond = cond.astype(bool, copy=False)
     return apply(ops.where, *_pair(a, b), cond=cond)
 
 
@@ -74,7 +75,6 @@ def logsumexp(
     x: ArrayLike, axis: int | Sequence[int] | None = -1, keepdims: bool = False
 ) -> Tensor:
     """log(sum(e^x)) along ``axis``, stable for any finite x."""
-    axis = axis if axis is None or isinstance(axis, int) else tuple(axis)
     return apply(ops.logsumexp, as_tensor(x), axis=axis, keepdims=keepdims)
 
 

@@ -2,13 +2,17 @@
 
 Central differences, ``(f(x + eps) - f(x - eps)) / (2 eps)``, have an error of
 order eps^2; in float64 with eps = 1e-6 that leaves about eight good digits,
-enough to catch any wrong derivative. Inputs are copied to float64 first,
-whatever their dtype, so a float32 model can be checked too.
+enough to catch any wrong derivative. The passed tensors themselves are
+perturbed, their data temporarily replaced by float64 copies (whatever their
+dtype, so a float32 model can be checked too): ``fn`` sees the change wherever
+it reaches them, also through parameters it closes over. Afterwards every
+tensor's data and ``.grad`` are exactly as before.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import contextlib
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import numpy as np
@@ -27,13 +31,53 @@ _FULL_JACOBIAN_MAX = 16
 _RANDOM_DIRECTIONS = 3
 
 
-def _float64_copies(inputs: Sequence[Any]) -> list[Any]:
-    return [
-        Tensor(x.data.astype(np.float64), requires_grad=x.requires_grad, name=x.name)
-        if isinstance(x, Tensor)
-        else x
-        for x in inputs
-    ]
+@contextlib.contextmanager
+def float64_inputs(inputs: Sequence[Any]) -> Iterator[list[Tensor]]:
+    """Run the block with each Tensor in ``inputs`` holding a float64 copy of its data.
+
+    The passed Tensor objects themselves are perturbed, so ``fn`` sees the
+    change wherever it reaches them, also through a parameter it closes over.
+    Afterwards every tensor has its own data array and ``.grad`` back, exactly.
+    Yields the distinct Tensors (a tensor given twice is one).
+    """
+    tensors = list({id(x): x for x in inputs if isinstance(x, Tensor)}.values())
+    saved = [(t, t.data, t.grad) for t in tensors]
+    try:
+        for t in tensors:
+            t.data = np.array(t.data, dtype=np.float64)  # always a copy
+            t.grad = None
+        yield tensors
+    finally:
+        for t, data, grad in saved:
+            t.data, t.grad = data, grad
+
+
+def analytic_grads(out: Tensor, direction: np.ndarray, tensors: Sequence[Tensor]) -> list:
+    """The gradients of ``sum(out * direction)`` for ``tensors``, by ``backward``,
+    leaving the ``.grad`` of every tensor in the graph as it was."""
+    nodes = _graph(out)
+    saved = [(node, node.grad) for node in nodes]
+    try:
+        for t in tensors:
+            t.grad = None
+        if out.requires_grad:
+            out.backward(direction)
+        return [None if t.grad is None else t.grad.copy() for t in tensors]
+    finally:
+        for node, grad in saved:
+            node.grad = grad
+
+
+def _graph(root: Tensor) -> list[Tensor]:
+    seen, todo, found = {id(root)}, [root], []
+    while todo:
+        node = todo.pop()
+        found.append(node)
+        for parent in node.parents:
+            if id(parent) not in seen:
+                seen.add(id(parent))
+                todo.append(parent)
+    return found
 
 
 def _as_list(inputs: Any) -> list[Any]:
@@ -67,14 +111,15 @@ def numerical_grad(
 ) -> list[np.ndarray | None]:
     """Finite-difference gradients of a one-element ``fn``: one array per Tensor input
     (``None`` for inputs that are not Tensors)."""
-    xs = _float64_copies(_as_list(inputs))
-    size = _evaluate(fn, xs).size
-    if size != 1:
-        raise ValueError(f"numerical_grad: fn must return one element, it returned {size}")
-    return [
-        _jacobian_columns(fn, xs, x, eps).reshape(x.shape) if isinstance(x, Tensor) else None
-        for x in xs
-    ]
+    xs = _as_list(inputs)
+    with float64_inputs(xs):
+        size = _evaluate(fn, xs).size
+        if size != 1:
+            raise ValueError(f"numerical_grad: fn must return one element, it returned {size}")
+        return [
+            _jacobian_columns(fn, xs, x, eps).reshape(x.shape) if isinstance(x, Tensor) else None
+            for x in xs
+        ]
 
 
 def _directions(shape: tuple[int, ...]) -> list[np.ndarray]:
@@ -99,47 +144,58 @@ def gradcheck(
     along random directions. Returns ``True`` or raises ``GradcheckError``
     naming the input, the worst element, both values and the error.
     """
-    xs = _float64_copies(_as_list(inputs))
+    xs = _as_list(inputs)
     checked = [i for i, x in enumerate(xs) if isinstance(x, Tensor) and x.requires_grad]
     if not checked:
         raise ValueError("gradcheck: no input is a Tensor with requires_grad=True")
-    out = fn(*xs)
-    if not isinstance(out, Tensor):
-        raise TypeError(f"gradcheck: fn must return a Tensor, got {type(out).__name__}")
-    jacobians = {i: _jacobian_columns(fn, xs, xs[i], eps) for i in checked}
-    out_axes = tuple(range(-out.ndim, 0)) if out.ndim else ()
-
-    for k, direction in enumerate(_directions(out.shape)):
-        for i in checked:
-            xs[i].grad = None
-        if out.requires_grad:
-            out.backward(direction)
-        for i in checked:
-            x = xs[i]
-            analytic = np.zeros_like(x.data) if x.grad is None else x.grad
-            numeric = (
-                (jacobians[i] * direction).sum(axis=out_axes)
-                if out_axes
-                else (jacobians[i] * direction)
+    for i in checked:
+        if not np.isfinite(xs[i].data).all():
+            raise ValueError(
+                f"gradcheck: input {i} contains NaN or infinity; finite differences "
+                "need finite inputs"
             )
-            _compare(analytic, numeric, i, x, k, out.shape, atol, rtol)
+    with float64_inputs(xs):
+        out = fn(*xs)
+        if not isinstance(out, Tensor):
+            raise TypeError(f"gradcheck: fn must return a Tensor, got {type(out).__name__}")
+        jacobians = {i: _jacobian_columns(fn, xs, xs[i], eps) for i in checked}
+        out_axes = tuple(range(-out.ndim, 0)) if out.ndim else ()
+        worst: tuple | None = None  # (excess, report) of the worst element so far
+        for k, direction in enumerate(_directions(out.shape)):
+            grads = analytic_grads(out, direction, [xs[i] for i in checked])
+            for i, grad in zip(checked, grads, strict=True):
+                x = xs[i]
+                analytic = np.zeros_like(x.data) if grad is None else grad
+                numeric = (
+                    (jacobians[i] * direction).sum(axis=out_axes)
+                    if out_axes
+                    else (jacobians[i] * direction)
+                )
+                found = _worst(analytic, numeric, i, x, k, out.shape, atol, rtol)
+                if found is not None and (worst is None or found[0] > worst[0]):
+                    worst = found
+    if worst is not None:
+        raise GradcheckError(worst[1])
     return True
 
 
-def _compare(analytic, numeric, i, x, k, out_shape, atol, rtol) -> None:
+def _worst(analytic, numeric, i, x, k, out_shape, atol, rtol) -> tuple[float, str] | None:
+    """The element of input ``i`` with the largest excess over the tolerance, and
+    its report; ``None`` when every element is within it."""
     if analytic.shape != x.shape:
         raise GradcheckError(
             f"gradcheck: input {i} has shape {x.shape} but its gradient has shape {analytic.shape}"
         )
-    error = np.abs(analytic - numeric)
-    excess = error - (atol + rtol * np.abs(numeric))
+    with np.errstate(invalid="ignore", over="ignore"):
+        error = np.abs(analytic - numeric)
+        excess = error - (atol + rtol * np.abs(numeric))
     excess = np.where(np.isfinite(excess), excess, np.inf)
     if np.all(excess <= 0):
-        return
+        return None
     worst = np.unravel_index(int(np.argmax(excess)), excess.shape) if excess.ndim else ()
     label = f"input {i}" + (f" ({x.name!r})" if x.name else "") + f" of shape {x.shape}"
     along = f"output direction {k} of an output of shape {out_shape}" if out_shape else "output"
-    raise GradcheckError(
+    return float(excess[worst]), (
         f"gradcheck: {label}, element {tuple(int(j) for j in worst)}: analytic gradient "
         f"{analytic[worst]:.8g} but numerical {numeric[worst]:.8g} (error "
         f"{error[worst]:.3g}, allowed {atol + rtol * abs(numeric[worst]):.3g}), along {along}"

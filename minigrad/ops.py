@@ -50,6 +50,10 @@ class Op:
     # VJP (``d tanh(x)/dx = 1 - y^2``), shown by the backprop explainer.
     rules: tuple[str, ...] = ()
 
+    def __reduce__(self) -> tuple:
+        # An op is pickled by name (its VJPs are lambdas): it is the registry's.
+        return (get, (self.name,))
+
     def vjp(self, i: int) -> VJP:
         """The VJP for input ``i``."""
         return self.vjps[0] if self.arity is None else self.vjps[i]
@@ -220,9 +224,16 @@ def _pow_grad_exponent(g, y, a, b):
     return g * y * np.log(np.where(a > 0, a, 1))
 
 
+def _pow_grad_base(g, y, a, b):
+    # d(a^b)/da = b a^(b-1); for b = 0 that is 0 everywhere (a^0 = 1), also at
+    # a = 0, where b a^(b-1) would be 0 * inf = NaN.
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return g * np.where(b == 0, 0, b * a ** (b - 1))
+
+
 @defop(
     "pow",
-    lambda g, y, a, b: g * b * a ** (b - 1),  # d(a^b)/da = b a^(b-1)
+    _pow_grad_base,
     _pow_grad_exponent,
     explain=lambda a, b, **kw: _explain_broadcast("pow", a, b),
     rules=("d(a^b)/da = b a^(b-1)", "d(a^b)/db = a^b ln a (0 where a <= 0)"),
@@ -425,8 +436,10 @@ def sum(x, axis, keepdims):  # noqa: A001 - the op's name
 # d/dx_i (1/n) sum_j x_j = 1/n
 @defop(
     "mean",
-    lambda g, y, x, axis, keepdims: np.full(
-        x.shape, _expand(g, x, axis, keepdims) / _count(x, axis)
+    lambda g, y, x, axis, keepdims: (
+        np.full(x.shape, _expand(g, x, axis, keepdims) / _count(x, axis))
+        if x.size  # a mean over nothing has a zero-size gradient
+        else np.zeros_like(x)
     ),
     rules=("d mean(x)/dx_i = 1/n",),
 )
@@ -436,11 +449,22 @@ def mean(x, axis, keepdims):
         return x.mean(axis=axis, keepdims=keepdims)
     # The sum over the count, as np.mean computes it, without its Python wrapper
     # (a mean is often the loss: every training step takes one).
-    return x.sum(axis=axis, keepdims=keepdims) / _count(x, axis)
+    n = _count(x, axis)
+    if n == 0:  # the mean over nothing is NaN, without NumPy's warning
+        return np.full(x.sum(axis=axis, keepdims=keepdims).shape, np.nan, x.dtype)
+    with np.errstate(over="ignore"):
+        out = x.sum(axis=axis, keepdims=keepdims) / n
+        # The sum overflowed (or x holds a NaN or inf): x / n summed is finite if the
+        # mean is. (math.isfinite, for the usual one-number mean, costs nearly nothing.)
+        if not (math.isfinite(out) if out.ndim == 0 else np.isfinite(out).all()):
+            out = (x / n).sum(axis=axis, keepdims=keepdims)
+    return out
 
 
 def _var_grad(g, y, x, axis, keepdims):
     # d/dx_i (1/n) sum (x_j - m)^2 = 2 (x_i - m) / n  (the terms through m sum to 0)
+    if x.size == 0:  # nothing was summed: a zero-size gradient
+        return np.zeros_like(x)
     centred = x - x.mean(axis=axis, keepdims=True)
     return _expand(g, x, axis, keepdims) * centred * (2 / _count(x, axis))
 
@@ -448,12 +472,17 @@ def _var_grad(g, y, x, axis, keepdims):
 @defop("var", _var_grad, rules=("d var(x)/dx_i = 2 (x_i - mean(x)) / n",))
 def var(x, axis, keepdims):
     """population variance over axis"""
+    if _count(x, axis) == 0:  # the variance over nothing is NaN, without NumPy's warning
+        return np.full(x.sum(axis=axis, keepdims=keepdims).shape, np.nan, x.dtype)
     return x.var(axis=axis, keepdims=keepdims)
 
 
 def _extreme_grad(g, y, x, axis, keepdims):
     # The gradient of a max (min) goes to the maxima; tied maxima share it evenly.
-    ties = x == _expand(y, x, axis, keepdims)
+    # A NaN maximum is the NaN itself (NaN propagates): the gradient goes to it, as
+    # in PyTorch.
+    best = _expand(y, x, axis, keepdims)
+    ties = (x == best) | (np.isnan(x) & np.isnan(best))
     share = ties / ties.sum(axis=axis, keepdims=True, dtype=g.dtype)
     return _expand(g, x, axis, keepdims) * share
 
@@ -501,10 +530,9 @@ def _stable_logsumexp(x, axis):
 
 @defop(
     "logsumexp",
-    # d/dx_i log sum_j e^x_j = e^(x_i - lse) = softmax(x)_i
-    lambda g, y, x, axis, keepdims: (
-        _expand(g, x, axis, keepdims) * np.exp(_minus(x, _expand(y, x, axis, keepdims)))
-    ),
+    # d/dx_i log sum_j e^x_j = e^(x_i - lse) = softmax(x)_i, computed from x itself:
+    # the output y may be rounded (1e16 + log 2 is 1e16), e^(x - y) would not sum to 1.
+    lambda g, y, x, axis, keepdims: _expand(g, x, axis, keepdims) * softmax.forward(x, axis),
     rules=("d logsumexp(x)/dx_i = e^(x_i - y) = softmax(x)_i",),
 )
 def logsumexp(x, axis, keepdims):

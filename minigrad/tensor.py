@@ -9,12 +9,16 @@ output frees all of it.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+import copy
+import os
+import sys
+import threading
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, Union
 
 import numpy as np
 
-from . import autograd, ops
+from . import autograd, ops, validation
 from .autograd import mode
 from .ops import Op
 from .rng import default_generator
@@ -41,10 +45,12 @@ def _to_array(data: Any, dtype: Any = None) -> np.ndarray:
     else (Python numbers, lists, integer and bool data) gets the default."""
     if isinstance(data, Tensor):
         data = data.data
+    # Real numbers only: None, strings, complex and object data raise TypeError
+    # (np.asarray would make NaN of None, and drop an imaginary part).
+    array = validation.real_array(data, lambda: (_caller(), _argument(data)))
     if dtype is not None:
-        array = np.asarray(data, dtype=dtype)
+        array = array.astype(dtype, copy=False)
     else:
-        array = np.asarray(data)
         is_numpy = isinstance(data, (np.ndarray, np.generic))
         if array.dtype.kind != "f" or not is_numpy:
             array = array.astype(_default_dtype, copy=False)
@@ -53,6 +59,50 @@ def _to_array(data: Any, dtype: Any = None) -> np.ndarray:
             f"Tensor: minigrad tensors hold floating-point data, got dtype {array.dtype}"
         )
     return array
+
+
+def _caller() -> str:
+    """The public minigrad function that was called (for an error message): the
+    innermost caller in the package whose name has no leading underscore.
+
+    Only run on the way to an error, so that no call pays for it.
+    """
+    frame = sys._getframe(1)
+    fallback = "Tensor"
+    while frame is not None:
+        code = frame.f_code
+        if not code.co_filename.startswith(_PACKAGE_DIR):
+            break
+        name = code.co_name
+        if name.startswith("__") and name.endswith("__") and name != "__init__":
+            owner = frame.f_locals.get("self")
+            fallback = f"{getattr(owner, 'name', None) or type(owner).__name__}.{name}"
+            if isinstance(owner, Tensor):
+                fallback = f"Tensor.{name}"  # an operator: x + None
+        elif not name.startswith(("_", "<")) and name not in _NOT_PUBLIC:
+            return name
+        frame = frame.f_back
+    return fallback
+
+
+_NOT_PUBLIC = frozenset(
+    {"as_tensor", "real_array", "tensor", "Tensor", "apply", "decorate", "forward"}
+)
+_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
+
+
+def _argument(value: Any) -> str:
+    """The name of the argument of the public caller that holds ``value``."""
+    frame = sys._getframe(1)
+    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIR):
+        code = frame.f_code
+        public = not code.co_name.startswith(("_", "<")) and code.co_name not in _NOT_PUBLIC
+        if public or (code.co_name.startswith("__") and code.co_name != "__init__"):
+            for name in code.co_varnames[: code.co_argcount + code.co_kwonlyargcount]:
+                if frame.f_locals.get(name) is value:
+                    return name
+        frame = frame.f_back
+    return "data"
 
 
 ArrayLike = Union["Tensor", np.ndarray, float, int, Sequence]
@@ -77,6 +127,7 @@ class Tensor:
         "name",
         "_hooks",
         "_origin",
+        "_version",
         "__weakref__",
     )
     # NumPy defers to our reflected operators (array + tensor -> Tensor.__radd__).
@@ -89,6 +140,8 @@ class Tensor:
         dtype: Any = None,
         name: str | None = None,
     ) -> None:
+        if name is not None and not isinstance(name, str):
+            raise TypeError(f"Tensor: name must be a string or None, got {name!r}")
         self.data = _to_array(data, dtype)
         self.grad: np.ndarray | None = None
         self.requires_grad = bool(requires_grad)
@@ -98,6 +151,7 @@ class Tensor:
         self.name = name
         self._hooks: list[Callable] | None = None
         self._origin: str | None = None
+        self._version = 0
 
     # ------------------------------------------------------------ attributes
 
@@ -166,6 +220,59 @@ class Tensor:
             extras.append("requires_grad=True")
         return "tensor(" + ", ".join([body, *extras]) + ")"
 
+    # ----------------------------------------------------------- persistence
+
+    def __reduce_ex__(self, protocol: Any) -> tuple:
+        """Pickle (``copy.deepcopy`` has its own, faster ``__deepcopy__``).
+
+        A leaf is its values; a graph node is its whole graph, flattened into a
+        list in which each node names its parents by position, so that
+        pickling does not recurse once per op: a long graph is fine. Leaves
+        stay objects of their own, so a parameter shared by a model, an
+        optimizer and a graph stays one tensor when they are pickled together.
+        """
+        if self._op is None:
+            return (
+                _rebuild_leaf,
+                (self.data, self.grad, self.requires_grad, self.name, self._hooks),
+            )
+        order = _topological(self)
+        position = {id(node): i for i, node in enumerate(order)}
+        nodes = [
+            node
+            if node._op is None
+            else (
+                node.data,
+                node.grad,
+                node._op,
+                node._params,
+                node.name,
+                tuple([position[id(p)] for p in node.parents]),
+            )
+            for node in order
+        ]
+        return (_rebuild_graph, (nodes,))
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Tensor:
+        """A copy of this tensor and of the graph behind it, node by node (iterative).
+
+        Tensors and arrays already copied (``memo``) are reused, so what is
+        shared in the original (a parameter used by several graphs, a model's
+        parameter held by its optimizer) is shared in the copy.
+        """
+        for node in _topological(self, stop=memo):
+            twin = _leaf(copy.deepcopy(node.data, memo))
+            twin.grad = copy.deepcopy(node.grad, memo)
+            twin.requires_grad, twin.name = node.requires_grad, node.name
+            if node._op is None:
+                twin._hooks = None if node._hooks is None else list(node._hooks)
+            else:
+                twin._op = node._op
+                twin._params = copy.deepcopy(node._params, memo) if node._params else _NO_PARAMS
+                twin.parents = tuple([memo[id(p)] for p in node.parents])
+            memo[id(node)] = twin
+        return memo[id(self)]
+
     # -------------------------------------------------------------- autograd
 
     def backward(self, grad: Any = None) -> None:
@@ -182,6 +289,10 @@ class Tensor:
         A returned array replaces the gradient. Returns a function that removes
         the hook.
         """
+        if not callable(fn):
+            raise TypeError(
+                f"register_hook: fn must be callable, fn(grad) -> grad or None; got {fn!r}"
+            )
         if not self.requires_grad:
             raise RuntimeError("register_hook: this tensor does not require grad")
         if self._hooks is None:
@@ -316,11 +427,11 @@ class Tensor:
 
     def argmax(self, axis: int | None = None) -> np.ndarray:
         """Index of the largest value (an array, as ``np.argmax``); not differentiable."""
-        return np.argmax(self.data, axis=axis)
+        return np.argmax(self.data, axis=validation.integer_or_none(axis, "argmax", self.ndim))
 
     def argmin(self, axis: int | None = None) -> np.ndarray:
         """Index of the smallest value (an array, as ``np.argmin``); not differentiable."""
-        return np.argmin(self.data, axis=axis)
+        return np.argmin(self.data, axis=validation.integer_or_none(axis, "argmin", self.ndim))
 
     def reshape(self, *shape: int | Sequence[int]) -> Tensor:
         """The same values in a new shape (sizes or one tuple, -1 inferred); the
@@ -376,8 +487,8 @@ class Tensor:
     def clip(self, lo: float | None, hi: float | None) -> Tensor:
         """y = min(max(x, lo), hi) (``None``: no bound); dy/dx = 1 inside the bounds
         and at them, 0 outside."""
-        lo = -np.inf if lo is None else lo
-        hi = np.inf if hi is None else hi
+        lo = -np.inf if lo is None else validation.real_scalar(lo, "clip", "lo")
+        hi = np.inf if hi is None else validation.real_scalar(hi, "clip", "hi")
         if lo > hi:
             raise ValueError(f"clip: lower bound {lo} is above upper bound {hi}")
         return apply(ops.clip, self, lo=lo, hi=hi)
@@ -421,6 +532,24 @@ class Tensor:
 
 _NO_PARAMS: dict[str, Any] = {}
 
+# Version counters, as PyTorch keeps, on one clock: a leaf's ``_version`` is the
+# tick of its latest in-place change by minigrad (an optimizer step,
+# load_state_dict), an op result's is the tick at which it was made. A result
+# made before one of its inputs changed would be differentiated with the new
+# values: backward refuses it (``parent._version > node._version``). One int
+# per tensor, set once, keeps the forward pass as cheap as it was.
+_clock = [0]
+_clock_lock = threading.Lock()
+
+
+def mark_changed(tensors: Iterable[Tensor]) -> None:
+    """Note that minigrad changed these tensors' data in place, just now."""
+    with _clock_lock:
+        _clock[0] += 1
+        tick = _clock[0]
+    for t in tensors:
+        t._version = tick
+
 
 def _leaf(data: np.ndarray) -> Tensor:
     """A leaf that wraps ``data`` as it is (the fast path behind constants)."""
@@ -434,7 +563,53 @@ def _leaf(data: np.ndarray) -> Tensor:
     t.name = None
     t._hooks = None
     t._origin = None
+    t._version = 0
     return t
+
+
+def _rebuild_leaf(
+    data: np.ndarray, grad: Any, requires_grad: bool, name: Any, hooks: Any
+) -> Tensor:
+    t = _leaf(data)
+    t.grad, t.requires_grad, t.name, t._hooks = grad, requires_grad, name, hooks
+    return t
+
+
+def _rebuild_graph(nodes: list) -> Tensor:
+    """The graph of ``Tensor.__reduce_ex__``, parents first; returns its root."""
+    built: list[Tensor] = []
+    for node in nodes:
+        if not isinstance(node, Tensor):
+            data, grad, op, params, name, parents = node
+            node = _leaf(data)
+            node.grad, node.name, node._op = grad, name, op
+            node._params = params or _NO_PARAMS
+            node.parents = tuple([built[i] for i in parents])
+            node.requires_grad = True
+        built.append(node)
+    return built[-1]
+
+
+def _topological(root: Tensor, stop: Any = ()) -> list[Tensor]:
+    """Every node behind ``root``, each after its parents; ``root`` last. Iterative.
+
+    Nodes whose ``id`` is in ``stop`` are left out, and not gone past.
+    """
+    order: list[Tensor] = []
+    done: set[int] = set()
+    todo: list[tuple[Tensor, bool]] = [(root, False)]
+    while todo:
+        node, expanded = todo.pop()
+        key = id(node)
+        if key in done or key in stop:
+            continue
+        if expanded:
+            done.add(key)
+            order.append(node)
+            continue
+        todo.append((node, True))
+        todo.extend([(p, False) for p in node.parents if id(p) not in done])
+    return order
 
 
 def apply(op: Op, *inputs: Tensor, **params: Any) -> Tensor:
@@ -443,6 +618,8 @@ def apply(op: Op, *inputs: Tensor, **params: Any) -> Tensor:
     This is the engine's hot path, run once per op: one forward call and one
     new object, with nothing else that can be avoided.
     """
+    if params:
+        validation.op_parameters(op.name, params)
     try:
         # Unary and binary ops (nearly all calls) skip building an argument list,
         # and the many without parameters skip unpacking an empty dict.
@@ -464,6 +641,7 @@ def apply(op: Op, *inputs: Tensor, **params: Any) -> Tensor:
     out.name = None
     out._hooks = None
     out._origin = None
+    out._version = _clock[0]
     for t in inputs:
         if t.requires_grad and mode.grad_enabled:
             out.requires_grad = True
@@ -512,27 +690,33 @@ def _raw(value: Any) -> Any:
 
 
 def _axis(axis: Any) -> int | tuple[int, ...] | None:
-    if axis is None or isinstance(axis, (int, np.integer)):
-        return None if axis is None else int(axis)
-    return tuple(int(a) for a in axis)
+    # Integers only (a float, string or bool raises TypeError); the op itself
+    # refuses an axis out of range, naming itself.
+    if axis is None or type(axis) is int:
+        return axis
+    return validation.axes(axis, None, sys._getframe(1).f_code.co_name)
 
 
 def _shape(shape: tuple) -> tuple[int, ...]:
-    if len(shape) == 1 and not isinstance(shape[0], (int, np.integer)):
-        shape = tuple(shape[0])
-    return tuple(int(n) for n in shape)
+    return validation.sizes(shape, sys._getframe(1).f_code.co_name)
 
 
 def _plain_index(index: Any) -> Any:
-    """Tensors and lists inside an index become arrays (NumPy's meaning)."""
+    """Tensors and lists inside an index become arrays (NumPy's meaning); a
+    float Tensor or array is not an index (IndexError), as in NumPy."""
     if isinstance(index, tuple):
-        return tuple(_plain_index(part) for part in index)
-    if isinstance(index, Tensor):
-        data = index.data
-        return data.astype(np.intp) if data.dtype.kind == "f" else data
+        return tuple([_plain_index(part) for part in index])
+    if isinstance(index, Tensor):  # minigrad tensors hold floats: never an index
+        raise IndexError(
+            "getitem: a Tensor (of floats) is not a valid index; index with integers, "
+            "slices, lists or an integer or boolean NumPy array (e.g. t.data.astype(int))"
+        )
     if isinstance(index, list):
-        return np.asarray(index)
-    return index
+        try:
+            return validation.index(np.asarray(index))
+        except ValueError as error:  # ragged lists
+            raise IndexError(f"getitem: {index!r} is not a valid index: {error}") from None
+    return validation.index(index)
 
 
 # ----------------------------------------------------------------- factories
@@ -546,7 +730,11 @@ def tensor(
 
 
 def _factory_shape(shape: tuple) -> tuple[int, ...]:
-    return _shape(shape) if shape else ()
+    found = validation.sizes(shape, sys._getframe(1).f_code.co_name) if shape else ()
+    if any(n < 0 for n in found):
+        where = sys._getframe(1).f_code.co_name
+        raise ValueError(f"{where}: sizes must be >= 0, got {found}")
+    return found
 
 
 def zeros(
@@ -592,5 +780,8 @@ def arange(
     name: str | None = None,
 ) -> Tensor:
     """``np.arange`` as a float tensor."""
+    start = validation.real_scalar(start, "arange", "start")
+    stop = None if stop is None else validation.real_scalar(stop, "arange", "stop")
+    step = validation.real_scalar(step, "arange", "step")
     data = np.arange(0, start, step) if stop is None else np.arange(start, stop, step)
     return Tensor(data.astype(dtype or _default_dtype), requires_grad, dtype=dtype, name=name)

@@ -286,9 +286,11 @@ def test_linear_rejects_a_wrong_input_size_naming_both_sizes():
         nn.Linear(4, 2)(mg.randn(2, 3))
 
 
-@pytest.mark.parametrize("bad", [0, -1, 2.5, True])
-def test_linear_rejects_sizes_that_are_not_positive_integers(bad):
-    with pytest.raises(ValueError, match="Linear: in_features must be a positive integer"):
+@pytest.mark.parametrize(
+    "bad, error", [(0, ValueError), (-1, ValueError), (2.5, TypeError), (True, TypeError)]
+)
+def test_linear_rejects_sizes_that_are_not_positive_integers(bad, error):
+    with pytest.raises(error, match="Linear: in_features must be a positive integer"):
         nn.Linear(bad, 2)
 
 

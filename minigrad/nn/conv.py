@@ -6,6 +6,8 @@ output channels (axis 1): the diagnostics count dead units per channel.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from ..conv import avg_pool2d, conv2d, max_pool2d
@@ -16,7 +18,12 @@ from .module import Module
 
 
 def _size_pair(layer: str, name: str, value: int | tuple[int, int]) -> tuple[int, int]:
-    pair = (value, value) if isinstance(value, (int, np.integer)) else tuple(value)
+    if isinstance(value, (int, np.integer)):
+        pair = (value, value)
+    elif isinstance(value, (tuple, list)):
+        pair = tuple(value)
+    else:
+        raise TypeError(f"{layer}: {name} must be an int or a pair of ints, got {value!r}")
     if len(pair) != 2:
         raise ValueError(f"{layer}: {name} must be an int or a pair of ints, got {value!r}")
     return tuple(_check_count(layer, name, v) for v in pair)
@@ -69,6 +76,10 @@ class MaxPool2d(Module):
     def __init__(
         self, kernel_size: int | tuple[int, int], stride: int | tuple[int, int] | None = None
     ) -> None:
+        # Checked when given, not at the first call.
+        _size_pair(type(self).__name__, "kernel_size", kernel_size)
+        if stride is not None:
+            _size_pair(type(self).__name__, "stride", stride)
         self.kernel_size = kernel_size
         self.stride = stride
 
@@ -91,4 +102,7 @@ class Flatten(Module):
 
     def forward(self, x: ArrayLike) -> Tensor:
         x = as_tensor(x)
-        return x.reshape(x.shape[0], -1)
+        if x.ndim == 0:
+            raise ValueError("Flatten: expected a batch (N, ...), got a 0-d tensor")
+        # The feature count, not -1: reshape cannot infer it for an empty batch.
+        return x.reshape(x.shape[0], math.prod(x.shape[1:]))

@@ -10,11 +10,13 @@ label. Class losses take logits ``(N, C)`` and integer labels ``(N,)``.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import functools
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import numpy as np
 
+from .. import validation
 from ..activations import relu, softplus
 from ..functions import log_softmax, where
 from ..tensor import ArrayLike, Tensor, as_tensor
@@ -27,7 +29,7 @@ def _paired(loss: str, pred: ArrayLike, target: Any, names: str) -> tuple[Tensor
     ``pred``'s dtype."""
     pred = as_tensor(pred)
     if not isinstance(target, Tensor):
-        target = Tensor(np.asarray(target), dtype=pred.dtype)
+        target = Tensor(target, dtype=pred.dtype)
     if pred.shape != target.shape:
         first, second = names.split()
         raise ValueError(
@@ -65,9 +67,22 @@ def _class_labels(loss: str, logits: Tensor, labels: Any) -> np.ndarray:
     return y
 
 
+def _overflow_to_inf(loss: Callable[..., Tensor]) -> Callable[..., Tensor]:
+    """A loss whose true value overflows returns inf, without NumPy's RuntimeWarning:
+    a huge loss is an answer, not an accident of the arithmetic."""
+
+    @functools.wraps(loss)
+    def quiet(*args: Any, **kwargs: Any) -> Tensor:
+        with np.errstate(over="ignore"):
+            return loss(*args, **kwargs)
+
+    return quiet
+
+
 # -------------------------------------------------------------- losses
 
 
+@_overflow_to_inf
 def mse_loss(pred: ArrayLike, target: ArrayLike) -> Tensor:
     """mean((pred - target)^2), over every element (as PyTorch)."""
     pred, target = _paired("mse_loss", pred, target, "pred target")
@@ -75,6 +90,7 @@ def mse_loss(pred: ArrayLike, target: ArrayLike) -> Tensor:
     return (diff * diff).mean()
 
 
+@_overflow_to_inf
 def binary_cross_entropy_with_logits(logits: ArrayLike, target: ArrayLike) -> Tensor:
     """Binary cross-entropy of sigmoid(logits) against targets in [0, 1], averaged.
 
@@ -100,6 +116,7 @@ def cross_entropy(logits: ArrayLike, labels: ArrayLike) -> Tensor:
     return -log_probs[np.arange(len(y)), y].mean()
 
 
+@_overflow_to_inf
 def hinge_loss(scores: ArrayLike, labels: ArrayLike) -> Tensor:
     """mean(max(0, 1 - y s)) for labels y in {-1, +1}: the binary SVM loss.
 
@@ -114,6 +131,7 @@ def hinge_loss(scores: ArrayLike, labels: ArrayLike) -> Tensor:
     return relu(1 - labels * scores).mean()
 
 
+@_overflow_to_inf
 def multiclass_hinge_loss(scores: ArrayLike, labels: ArrayLike, margin: float = 1.0) -> Tensor:
     """The multiclass SVM loss of the CS231n notes, averaged over the batch.
 
@@ -125,12 +143,14 @@ def multiclass_hinge_loss(scores: ArrayLike, labels: ArrayLike, margin: float = 
     y = _class_labels("multiclass_hinge_loss", scores, labels)
     rows = np.arange(len(y))
     correct = scores[rows, y].reshape(-1, 1)
-    margins = relu(scores - correct + float(margin))
+    margin = validation.real_scalar(margin, "multiclass_hinge_loss", "margin")
+    margins = relu(scores - correct + margin)
     wrong = np.ones(scores.shape, dtype=bool)
     wrong[rows, y] = False  # the correct class itself is not summed
     return where(wrong, margins, 0.0).sum() / len(y)
 
 
+@_overflow_to_inf
 def l2_penalty(parameters: Iterable[Tensor]) -> Tensor:
     """The sum of the squares of every element: add ``lam * l2_penalty(...)`` to a
     loss, and each gradient step also shrinks every weight towards 0 by

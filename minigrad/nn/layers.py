@@ -10,23 +10,20 @@ dead; it is ``None`` for prelu and maxout, which are not elementwise).
 
 from __future__ import annotations
 
-import numbers
 from collections.abc import Iterator, Sequence
 from typing import Any
 
 import numpy as np
 
-from .. import activations, ops
+from .. import activations, ops, validation
 from ..tensor import ArrayLike, Tensor, apply, get_default_dtype, zeros
 from .init import Init, initial_weight
 from .module import Module
 
 
 def _check_count(layer: str, name: str, value: Any) -> int:
-    # bool is an int to Python, but Linear(True, 3) is surely a mistake.
-    if not isinstance(value, numbers.Integral) or isinstance(value, bool) or value < 1:
-        raise ValueError(f"{layer}: {name} must be a positive integer, got {value!r}")
-    return int(value)
+    # bool is an int to Python, but Linear(True, 3) is surely a mistake: TypeError.
+    return validation.integer(value, layer, name, low=1)
 
 
 class Linear(Module):

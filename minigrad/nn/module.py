@@ -30,14 +30,17 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from ..tensor import Tensor
+from .. import validation
+from ..tensor import Tensor, mark_changed
 
 # ------------------------------------------------------- the record of calls
 
 
 class _Scope(threading.local):
     def __init__(self) -> None:
-        self.path: list[Module] = []
+        # Weak references, so that a record's scope is a tuple of this list as it
+        # is: made once per call, holding no module alive.
+        self.path: list[weakref.ref] = []
 
 
 _scope = _Scope()
@@ -45,7 +48,7 @@ _scope = _Scope()
 
 def current_module_path() -> tuple[Module, ...]:
     """The module calls running now in this thread, outermost first."""
-    return tuple(_scope.path)
+    return tuple([ref() for ref in _scope.path])
 
 
 class ModuleCall(NamedTuple):
@@ -66,32 +69,53 @@ class ModuleCallRecord:
 
     Keyed by ``id(output)``; each entry holds a weak reference to its output,
     so an entry whose output is gone (its id maybe reused) is recognised as
-    stale. Every module call of a training step adds an entry, so adding is
-    kept cheap: plain tuples, turned into ``ModuleCall``s when asked for, and
-    stale entries swept out now and then rather than by a callback on each
-    freed output.
+    stale, and weak references to the modules, so the record never keeps a
+    deleted model alive. Every module call of a training step adds an entry,
+    so adding is kept cheap: plain tuples, turned into ``ModuleCall``s when
+    asked for, and stale entries swept out now and then rather than by a
+    callback on each freed output.
+
+    Threads share one record, so every read and change of the table happens
+    under one lock: a sweep in one thread never meets another thread's add.
     """
 
     def __init__(self) -> None:
         self._by_output: dict[int, tuple[weakref.ref, list[tuple]]] = {}
         self._sweep_at = 1000
+        self._lock = threading.Lock()
 
     def add(
         self, output: Tensor, module: Module, scope: tuple[Module, ...], input_ids: tuple[int, ...]
     ) -> None:
         """Note that ``module``, called inside ``scope``, returned ``output``."""
-        table = self._by_output
+        ref = weakref.ref
+        self.add_refs(output, ref(module), tuple([ref(m) for m in scope]), input_ids)
+
+    def add_refs(
+        self,
+        output: Tensor,
+        module: weakref.ref,
+        scope: tuple[weakref.ref, ...],
+        input_ids: tuple[int, ...],
+    ) -> None:
+        """``add`` with the modules given as weak references (``Module.__call__``)."""
+        call = (module, scope, input_ids)
         key = id(output)
-        entry = table.get(key)
-        if entry is not None and entry[0]() is output:
-            entry[1].append((module, scope, input_ids))  # an enclosing module returns it too
-            return
-        table[key] = (weakref.ref(output), [(module, scope, input_ids)])
-        if len(table) > self._sweep_at:
-            self._sweep()
+        with self._lock:
+            table = self._by_output
+            entry = table.get(key)
+            if entry is not None and entry[0]() is output:
+                entry[1].append(call)  # an enclosing module returns it too
+                return
+            table[key] = (weakref.ref(output), [call])
+            if len(table) > self._sweep_at:
+                self._sweep()
 
     def _sweep(self) -> None:
-        """Drop the entries of freed outputs (amortised: the table at most doubles)."""
+        """Drop the entries of freed outputs (amortised: the table at most doubles).
+
+        The caller holds the lock.
+        """
         table = self._by_output
         for key in [key for key, (ref, _) in table.items() if ref() is None]:
             del table[key]
@@ -102,17 +126,27 @@ class ModuleCallRecord:
 
         A layer's output is often also the output of the modules around it
         (the last layer of a ``Sequential``), hence several calls. Empty when
-        no module returned it, or when it was made outside any graph.
+        no module returned it, or when it was made outside any graph. Calls of
+        modules that have been deleted since are left out.
         """
-        entry = self._by_output.get(id(tensor))
-        if entry is None or entry[0]() is not tensor:
-            return ()
-        return tuple(ModuleCall(*call) for call in entry[1])
+        with self._lock:
+            entry = self._by_output.get(id(tensor))
+            if entry is None or entry[0]() is not tensor:
+                return ()
+            raw = list(entry[1])
+        calls = []
+        for module_ref, scope_refs, input_ids in raw:
+            module = module_ref()
+            scope = tuple([m() for m in scope_refs])
+            if module is not None and all(m is not None for m in scope):
+                calls.append(ModuleCall(module, scope, input_ids))
+        return tuple(calls)
 
     def __len__(self) -> int:
         """The number of live outputs with a record."""
-        self._sweep()
-        return len(self._by_output)
+        with self._lock:
+            self._sweep()
+            return len(self._by_output)
 
     def assign(self, root: Tensor, names: dict[int, str]) -> dict[int, str]:
         """``id(node) -> name`` of the innermost named module call that made each
@@ -205,7 +239,8 @@ class Module:
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         path = _scope.path
-        path.append(self)
+        me = weakref.ref(self)
+        path.append(me)
         try:
             out = self.forward(*args, **kwargs)
         finally:
@@ -216,8 +251,16 @@ class Module:
             else:
                 inputs = (*args, *kwargs.values())
                 ids = tuple([id(a) for a in inputs if isinstance(a, Tensor)])
-            module_calls.add(out, self, tuple(path), ids)
+            module_calls.add_refs(out, me, tuple(path), ids)
         return out
+
+    def __getstate__(self) -> dict[str, Any]:
+        # For pickle and deepcopy: a ``forward`` shadowed on the instance (the
+        # diagnostics' capture of a Recorder) belongs to the original model and
+        # its recorder, not to a copy, which runs its own class's forward.
+        state = dict(vars(self))
+        state.pop("forward", None)
+        return state
 
     def _members(self) -> Iterable[tuple[str, Any]]:
         """The (name, value) pairs searched for parameters and submodules."""
@@ -291,6 +334,11 @@ class Module:
         mismatches raise one ``ValueError`` listing them all, and then no
         parameter has changed.
         """
+        if not isinstance(state, dict):
+            raise TypeError(
+                f"load_state_dict into {type(self).__name__}: expected a dict of arrays, "
+                f"got {type(state).__name__}"
+            )
         params = dict(self.named_parameters())
         problems = []
         missing = [name for name in params if name not in state]
@@ -304,21 +352,23 @@ class Module:
             if name not in state:
                 continue
             try:
-                value = np.asarray(state[name], dtype=p.dtype)
+                value = validation.real_array(state[name], "load_state_dict", name)
             except (TypeError, ValueError) as error:
-                problems.append(f"{name}: cannot be read as {p.dtype} ({error})")
+                problems.append(f"{name}: {str(error).removeprefix('load_state_dict: ')}")
                 continue
             if value.shape != p.shape:
                 problems.append(f"{name}: expected shape {p.shape}, got {value.shape}")
+            if not p.data.flags.writeable:
+                problems.append(f"{name}: the parameter is read-only")
             values[name] = value
-        if problems:
-            raise ValueError(
-                f"load_state_dict into {type(self).__name__}: " + "; ".join(problems) + ". "
-                "Nothing was loaded. Names and shapes must match this model's "
-                "state_dict()."
-            )
+        validation.refuse(
+            f"load_state_dict into {type(self).__name__}",
+            problems,
+            hint="Names and shapes must match this model's state_dict().",
+        )
         for name, value in values.items():
             params[name].data[...] = value
+        mark_changed([params[name] for name in values])
 
     # ------------------------------------------------------------ repr
 
