@@ -28,6 +28,9 @@ class _Mode(threading.local):
     # Class attributes are each thread's starting values.
     grad_enabled = True
     anomaly = False
+    # True while a user's derivative runs on Tensors (create_graph): turning one
+    # into a NumPy array there would lose its graph, so Tensor.__array__ refuses.
+    recording_derivative = False
 
 
 mode = _Mode()
@@ -117,7 +120,9 @@ def pending_uses(root: Any) -> dict[int, int]:
     return uses
 
 
-def backward(root: Any, grad: Any = None) -> None:
+def backward(
+    root: Any, grad: Any = None, *, wrt: list | None = None, create_graph: bool = False
+) -> dict[int, Any] | None:
     """Send the gradient of ``root`` back to every node that requires grad.
 
     Leaves add the gradient to ``.grad`` (accumulating across passes); every
@@ -126,6 +131,11 @@ def backward(root: Any, grad: Any = None) -> None:
     A node is visited once all of its uses have sent it their gradient (a
     reverse topological order, found by counting uses), so its gradient is
     complete before it is passed on to its parents.
+
+    For ``mg.grad``: with ``wrt`` (a list of tensors) no ``.grad`` is written;
+    the gradients of those tensors are returned, by ``id``. With
+    ``create_graph`` (then ``grad`` is a Tensor) the VJPs run on Tensors, so
+    every gradient is itself recorded in the graph (see ``ops.py``).
     """
     if not root.requires_grad:
         raise RuntimeError(
@@ -141,7 +151,7 @@ def backward(root: Any, grad: Any = None) -> None:
                 f"or .mean()) or pass grad= an array of shape {data.shape}"
             )
         grad = np.ones_like(data)
-    else:
+    elif not create_graph:
         grad = np.asarray(getattr(grad, "data", grad), dtype=data.dtype)
         if grad.shape != data.shape:
             raise ValueError(
@@ -160,23 +170,27 @@ def backward(root: Any, grad: Any = None) -> None:
         g = grads.pop(id(node))
         if node._hooks:
             for hook in node._hooks:
-                replaced = hook(g)
+                replaced = hook(g.data if create_graph else g)  # hooks see arrays
                 if replaced is not None:
                     g = _checked_hook_result(replaced, data=node.data)
+                    if create_graph:
+                        g = type(node)(g)
         visited.append(node)
         visited_grads.append(g)
         op = node._op
         if op is None:
             continue
         parents = node.parents
+        y = node.data
         # Unary and binary ops (nearly all of them) skip building a list.
-        if len(parents) == 1:
+        if create_graph:  # the VJPs get the tensors themselves, and are recorded
+            inputs, y = parents, node
+        elif len(parents) == 1:
             inputs = (parents[0].data,)
         elif len(parents) == 2:
             inputs = (parents[0].data, parents[1].data)
         else:
             inputs = tuple([p.data for p in parents])
-        y = node.data
         params = node._params
         i = 0
         for parent in parents:
@@ -194,7 +208,9 @@ def backward(root: Any, grad: Any = None) -> None:
                     # Mixed-precision inputs: each gradient takes its input's dtype.
                     gi = gi.astype(x.dtype)
                 if anomaly:
-                    check_finite(gi, f"gradient for input {i}", op.name, node._origin)
+                    check_finite(
+                        getattr(gi, "data", gi), f"gradient for input {i}", op.name, node._origin
+                    )
                 key = id(parent)
                 if key in grads:  # a parent used more than once: its gradients add up
                     grads[key] = grads[key] + gi
@@ -206,6 +222,10 @@ def backward(root: Any, grad: Any = None) -> None:
                 else:
                     ready.append(parent)  # every use has sent its gradient
             i += 1
+
+    if wrt is not None:  # mg.grad: return the gradients, write no .grad
+        wanted = {id(t) for t in wrt}
+        return {id(n): g for n, g in zip(visited, visited_grads, strict=True) if id(n) in wanted}
 
     # A leaf must own its .grad: one that is another node's gradient (`add` passes
     # g on unchanged) or a view (of some other array) is copied, so that changing
