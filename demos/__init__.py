@@ -14,4 +14,5 @@ DEMOS = [
     "spiral_from_scratch",
     "digits_mlp",
     "digits_convnet",
+    "second_derivatives",
 ]
