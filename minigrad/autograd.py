@@ -160,6 +160,8 @@ def backward(
 
     anomaly = mode.anomaly
     pending = pending_uses(root)
+    # mg.grad walks only the paths that lead to the tensors it was asked about.
+    needed = None if wrt is None else _leading_to(root, wrt, dict(pending))
     grads = {id(root): grad}  # gradients received so far, by id(node)
     # .grad is written only once the whole walk has succeeded: an error on the
     # way (a bad hook, an anomaly) leaves every tensor as it was.
@@ -194,7 +196,7 @@ def backward(
         params = node._params
         i = 0
         for parent in parents:
-            if parent.requires_grad:
+            if parent.requires_grad and (needed is None or id(parent) in needed):
                 if op.arity is None:
                     gi = op.vjps[0](g, y, *inputs, i=i, **params)
                 elif params:
@@ -241,6 +243,28 @@ def backward(
             node.grad = g if g.base is None and id(g) not in held else g.copy()
         else:
             node.grad = node.grad + g  # leaves accumulate across passes
+
+
+def _leading_to(root: Any, targets: list, pending: dict[int, int]) -> set[int]:
+    """The ids of the nodes behind ``root`` that depend on one of ``targets``
+    (the targets included): the only ones a pass for ``targets`` must visit.
+    Nodes are taken in reverse topological order (by counting uses, as in
+    ``backward``), then marked from the leaves up."""
+    order, ready = [], [root]
+    while ready:
+        node = ready.pop()
+        order.append(node)
+        for parent in node.parents:
+            if parent.requires_grad:
+                key = id(parent)
+                pending[key] -= 1
+                if not pending[key]:
+                    ready.append(parent)
+    needed = {id(t) for t in targets}
+    for node in reversed(order):
+        if any(id(parent) in needed for parent in node.parents):
+            needed.add(id(node))
+    return needed
 
 
 def _checked_hook_result(result: Any, data: np.ndarray) -> np.ndarray:

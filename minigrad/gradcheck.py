@@ -166,12 +166,13 @@ def gradgradcheck(
     """
     from .derivatives import grad  # the layer above: imported when used
 
-    xs = _float64_copies(_as_list(inputs))
+    # gradcheck does the perturbing (and the float64 copies): the inputs go to it as given.
+    xs = _as_list(inputs)
     checked = [i for i, x in enumerate(xs) if isinstance(x, Tensor) and x.requires_grad]
     if not checked:
         raise ValueError("gradgradcheck: no input is a Tensor with requires_grad=True")
     with enable_grad():
-        out = fn(*xs)
+        out = fn(*_float64_copies(xs))
     if not isinstance(out, Tensor):
         raise TypeError(f"gradgradcheck: fn must return a Tensor, got {type(out).__name__}")
     if grad_outputs is None:

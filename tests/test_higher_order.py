@@ -538,6 +538,21 @@ def test_a_user_activation_written_with_numpy_works_first_order_only(derivative,
         mg.activations.unregister("np_tanh")
 
 
+def test_create_graph_walks_only_the_paths_to_the_inputs(rng):
+    # A NumPy-only derivative off the path to z is never run on Tensors.
+    mg.activations.register("np_tanh2", np.tanh, lambda x, y: 1 / np.cosh(x) ** 2)
+    try:
+        x = mg.Tensor(rng.standard_normal(3), requires_grad=True)
+        z = mg.Tensor(rng.standard_normal(3), requires_grad=True)
+        h = mg.activations.get("np_tanh2")(x)
+        (gz,) = mg.grad((h * z * z).sum(), z, create_graph=True)
+        np.testing.assert_allclose(gz.data, 2 * np.tanh(x.data) * z.data)
+        (gzz,) = mg.grad(gz.sum(), z)
+        np.testing.assert_allclose(gzz.data, 2 * np.tanh(x.data))
+    finally:
+        mg.activations.unregister("np_tanh2")
+
+
 def test_array_namespace_is_numpy_for_arrays_and_minigrad_for_tensors():
     assert mg.array_namespace(np.ones(2)) is np
     assert mg.array_namespace(np.ones(2), 3.0) is np
