@@ -33,6 +33,7 @@ __all__ = [
     "concatenate",
     "cosh",
     "exp",
+    "full",
     "log",
     "matmul",
     "maximum",
@@ -121,6 +122,11 @@ def broadcast_to(x: Any, shape: Sequence[int]) -> Tensor:
     x = as_tensor(x)
     shape = tuple(shape)
     return x if x.shape == shape else apply(ops.broadcast_to, x, shape=shape)
+
+
+def full(shape: Sequence[int], fill_value: Any) -> Tensor:
+    """``fill_value`` (a Tensor, an array or a number) repeated to ``shape``."""
+    return broadcast_to(fill_value, shape)
 
 
 def astype(x: Any, dtype: Any, copy: bool = True) -> Tensor:

@@ -541,8 +541,8 @@ def sum(x, axis, keepdims):  # noqa: A001 - the op's name
 # d/dx_i (1/n) sum_j x_j = 1/n
 @defop(
     "mean",
-    lambda g, y, x, axis, keepdims: array_namespace(g).broadcast_to(
-        _expand(g, x, axis, keepdims) / _count(x, axis), x.shape
+    lambda g, y, x, axis, keepdims: array_namespace(g).full(
+        x.shape, _expand(g, x, axis, keepdims) / _count(x, axis)
     ),
     rules=("d mean(x)/dx_i = 1/n",),
 )
