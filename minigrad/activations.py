@@ -6,6 +6,11 @@ also registers an op whose VJP is ``g * f'(x)``, so the engine, the renderer
 and the diagnostics all read the same derivative: it is the single source of
 truth for where a unit saturates (f' near 0) or is dead (f' exactly 0).
 
+Derivatives are written against ``xp = array_namespace(x)`` (see ``ops.py``):
+on arrays they are plain NumPy, on Tensors (``mg.grad(..., create_graph=True)``)
+every call is recorded, which gives second and higher derivatives. A masked
+derivative (ReLU's ``x > 0``) is a constant, so ``relu''`` is 0 everywhere.
+
 ``prelu`` (a learnable slope, two inputs) and ``maxout`` (a max over groups)
 are not elementwise: their records carry their own VJPs and no derivative.
 """

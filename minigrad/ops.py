@@ -153,11 +153,16 @@ def register_namespace(cls: type, namespace: Any) -> None:
     _NAMESPACES[cls] = namespace
 
 
-def array_namespace(*xs: Any) -> Any:
-    """The functions that work on ``xs``: NumPy for arrays and numbers, minigrad's
-    own (``minigrad.namespace``) as soon as one of them is a Tensor."""
-    for x in xs:
-        namespace = _NAMESPACES.get(type(x))
+def array_namespace(x: Any, *more: Any) -> Any:
+    """The functions that work on ``x`` (and ``more``): NumPy for arrays and numbers,
+    minigrad's own (``minigrad.namespace``) as soon as one of them is a Tensor."""
+    # One argument, the common case, allocates nothing: every first-order VJP that
+    # calls a function comes through here, and allocations wake the garbage collector.
+    namespace = _NAMESPACES.get(type(x))
+    if namespace is not None:
+        return namespace
+    for other in more:
+        namespace = _NAMESPACES.get(type(other))
         if namespace is not None:
             return namespace
     return np
