@@ -209,8 +209,8 @@ def measure_optimisers(result: Result, n: int, d: int, max_steps: int, rng) -> d
         f"number {condition:.0f}), gradient descent at its safe step 1/L needed {gd_text} "
         f"steps to bring the gradient norm below {TOLERANCE:g}; Newton's method needed "
         f"{nt_steps} steps, using {products} Hessian-vector products in all (each one "
-        "double-backward pass, about the cost of two gradients), without ever forming the "
-        "Hessian. Near the minimum each Newton step roughly squares the gradient norm."
+        "double-backward pass), without ever forming the Hessian. Near the minimum each "
+        "Newton step roughly squares the gradient norm."
     )
     return {"gd": gd_norms, "newton": nt_norms, "products": products, "d": d}
 
