@@ -15,4 +15,5 @@ DEMOS = [
     "spiral_from_scratch",
     "digits_mlp",
     "digits_convnet",
+    "second_derivatives",
 ]

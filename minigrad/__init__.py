@@ -1,9 +1,10 @@
 """minigrad: a reverse-mode autograd engine on NumPy, for learning how networks train."""
 
-from . import activations, data, diagnostics, nn, ops, optim
+from . import activations, data, diagnostics, namespace, nn, ops, optim
 from .activations import elu, gelu, leaky_relu, maxout, prelu, relu, sigmoid, silu, softplus, tanh
 from .autograd import AnomalyError, detect_anomaly, enable_grad, is_grad_enabled, no_grad
 from .conv import avg_pool2d, conv2d, max_pool2d
+from .derivatives import grad, hessian, hvp, jacobian
 from .explain import backprop_steps, explain_backward
 from .functions import (
     abs,
@@ -31,7 +32,8 @@ from .functions import (
     var,
     where,
 )
-from .gradcheck import GradcheckError, gradcheck, numerical_grad
+from .gradcheck import GradcheckError, gradcheck, gradgradcheck, numerical_grad
+from .ops import array_namespace
 from .persistence import load, save
 from .render import draw, to_dot
 from .rng import manual_seed
@@ -57,6 +59,7 @@ __all__ = [
     "abs",
     "activations",
     "arange",
+    "array_namespace",
     "argmax",
     "argmin",
     "avg_pool2d",
@@ -75,8 +78,13 @@ __all__ = [
     "flatten",
     "gelu",
     "get_default_dtype",
+    "grad",
     "gradcheck",
+    "gradgradcheck",
+    "hessian",
+    "hvp",
     "is_grad_enabled",
+    "jacobian",
     "leaky_relu",
     "log",
     "log_softmax",
@@ -87,6 +95,7 @@ __all__ = [
     "maximum",
     "maxout",
     "mean",
+    "namespace",
     "min",
     "minimum",
     "nn",

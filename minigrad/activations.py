@@ -6,6 +6,11 @@ also registers an op whose VJP is ``g * f'(x)``, so the engine, the renderer
 and the diagnostics all read the same derivative: it is the single source of
 truth for where a unit saturates (f' near 0) or is dead (f' exactly 0).
 
+Derivatives are written against ``xp = array_namespace(x)`` (see ``ops.py``):
+on arrays they are plain NumPy, on Tensors (``mg.grad(..., create_graph=True)``)
+every call is recorded, which gives second and higher derivatives. A masked
+derivative (ReLU's ``x > 0``) is a constant, so ``relu''`` is 0 everywhere.
+
 ``prelu`` (a learnable slope, two inputs) and ``maxout`` (a max over groups)
 are not elementwise: their records carry their own VJPs and no derivative.
 """
@@ -20,8 +25,8 @@ from typing import Any
 
 import numpy as np
 
-from . import ops
-from .ops import Op
+from . import autograd, ops
+from .ops import Op, array_namespace, call
 from .tensor import Tensor, apply, as_tensor
 
 Array = np.ndarray
@@ -136,11 +141,31 @@ def _restore(
     return register(name, forward, derivative, peak=peak, rule=rule)
 
 
-def _elementwise_vjp(derivative: Callable[..., Array]) -> Callable[..., Array]:
+def _elementwise_vjp(name: str, derivative: Callable[..., Array]) -> Callable[..., Array]:
     def vjp(g: Array, y: Array, x: Array, **params: Any) -> Array:
-        return g * derivative(x, y, **params)  # chain rule: dL/dx = dL/dy * f'(x)
+        if type(x) is np.ndarray:  # the first-order pass
+            return g * derivative(x, y, **params)  # chain rule: dL/dx = dL/dy * f'(x)
+        return g * _recorded_derivative(name, derivative, x, y, params)
 
     return vjp
+
+
+def _recorded_derivative(name: str, derivative: Callable, x: Any, y: Any, params: dict) -> Any:
+    """f'(x) on Tensors, recorded (create_graph): a derivative written with NumPy
+    calls instead of ``xp`` cannot be, and the error says which one it is."""
+    previous = autograd.mode.recording_derivative
+    autograd.mode.recording_derivative = True
+    try:
+        return derivative(x, y, **params)
+    except TypeError as error:
+        raise RuntimeError(
+            f"create_graph=True: the derivative of activation {name!r} cannot be "
+            f"differentiated, as it calls NumPy on Tensors ({error}). Write it with "
+            "xp = mg.array_namespace(x) and xp.exp, xp.where, ... instead of np.exp, "
+            "np.where, ... (operators work as they are); first-order gradients work as it is"
+        ) from error
+    finally:
+        autograd.mode.recording_derivative = previous
 
 
 def _add(
@@ -153,7 +178,7 @@ def _add(
 ) -> ActivationRecord:
     if name in _REGISTRY or name in ops.REGISTRY:
         raise ValueError(f"register: an activation or op named {name!r} already exists")
-    op = ops.register_op(name, forward, vjps or (_elementwise_vjp(derivative),), rules=rules)
+    op = ops.register_op(name, forward, vjps or (_elementwise_vjp(name, derivative),), rules=rules)
     record = ActivationRecord(name, forward, derivative, op, builtin, op.doc, rule="; ".join(rules))
     _REGISTRY[name] = record
     return record
@@ -302,7 +327,7 @@ def _sigmoid_derivative(x: Array, y: Array) -> Array:
     # saturated unit dead. cosh overflows (|x| > 178 in float32) only where the
     # derivative is 0 anyway: 0.5 / inf = 0, so the warning is silenced.
     with np.errstate(over="ignore"):
-        s = 0.5 / np.cosh(x * 0.5)
+        s = 0.5 / array_namespace(x).cosh(x * 0.5)
     return s * s
 
 
@@ -310,7 +335,7 @@ def _tanh_derivative(x: Array, y: Array) -> Array:
     # d/dx tanh = 1 - tanh^2 = 1 / cosh^2 x: at most 1 (at 0); from x rather than
     # y for the same reasons as the sigmoid's.
     with np.errstate(over="ignore"):
-        s = 1 / np.cosh(x)
+        s = 1 / array_namespace(x).cosh(x)
     return s * s
 
 
@@ -344,7 +369,8 @@ def _leaky_relu(x: Array, slope: float = 0.01) -> Array:
 def _elu_derivative(x: Array, y: Array, alpha: float = 1.0) -> Array:
     # elu'(x) = 1 for x > 0, alpha e^x otherwise. From x, not as y + alpha: that
     # rounds to 0 once e^x - 1 rounds to -1, and ELU units are never dead.
-    d = np.exp(np.minimum(x, 0))
+    xp = array_namespace(x)
+    d = xp.exp(xp.minimum(x, 0))
     d *= alpha
     d *= x <= 0  # multiplying by masks selects without a branch per element
     d += x > 0
@@ -361,8 +387,13 @@ def _elu(x: Array, alpha: float = 1.0) -> Array:
     return y
 
 
+def _sigmoid_of(x: Any) -> Any:
+    """sigmoid(x) on arrays or Tensors (the registered op: differentiable again)."""
+    return call(ops.get("sigmoid"), x)
+
+
 # softplus'(x) = sigmoid(x).
-@builtin("softplus", lambda x, y: _sigmoid(x), "d softplus(x)/dx = sigmoid(x)")
+@builtin("softplus", lambda x, y: _sigmoid_of(x), "d softplus(x)/dx = sigmoid(x)")
 def _softplus(x: Array) -> Array:
     # log(1 + e^x) = max(x, 0) + log(1 + e^-|x|): e^-|x| <= 1 never overflows.
     y = np.log1p(np.exp(-np.abs(x)))
@@ -383,12 +414,12 @@ def _gelu_gate(x: Array) -> tuple[Array, Array]:
     1 to every float's precision: clipping there changes nothing but keeps x^3
     finite in float32.
     """
-    xc = np.clip(x, -100, 100)
+    xc = array_namespace(x).clip(x, -100, 100)
     v = xc * xc
     v *= 2 * _GELU_K * _GELU_C
     v += 2 * _GELU_K
     v *= xc  # 2u = x (2k + 2kc x^2)
-    return xc, _sigmoid(v)
+    return xc, _sigmoid_of(v)
 
 
 def _gelu_derivative(x: Array, y: Array) -> Array:
@@ -419,7 +450,7 @@ def _gelu(x: Array) -> Array:
 
 
 def _silu_derivative(x: Array, y: Array) -> Array:
-    s = _sigmoid(x)
+    s = _sigmoid_of(x)
     d = 1 - s
     d *= y
     d += s  # d/dx x s(x) = s + x s (1 - s) = s + y (1 - s)
@@ -469,7 +500,7 @@ def _prelu_grad_x(g: Array, y: Array, x: Array, a: Array) -> Array:
 
 def _prelu_grad_a(g: Array, y: Array, x: Array, a: Array) -> Array:
     # d/da = x for x < 0, 0 otherwise; summed over what the slope was shared across
-    per_element = g * np.minimum(x, 0)
+    per_element = g * array_namespace(x).minimum(x, 0)
     slope = _channel_slope(a, x)
     if slope.ndim == 0:
         return per_element.sum().reshape(a.shape)
@@ -511,19 +542,49 @@ def _maxout_forward(z: Array, pieces: int) -> Array:
     return y
 
 
-def _maxout_grad(g: Array, y: Array, z: Array, pieces: int) -> Array:
-    # The gradient goes to the maximum of each group; tied maxima share it evenly.
+def _maxout_winners(z: Array, y: Array, pieces: int, dtype) -> tuple[list[Array], Array]:
+    """Which piece of each group is its maximum (one mask per piece), and how many tie."""
     groups = _groups(z, pieces)
     wins = [groups[..., k] == y for k in range(pieces)]
-    ties = wins[0].astype(g.dtype)
+    ties = wins[0].astype(dtype)
     for won in wins[1:]:
         ties += won
+    return wins, ties
+
+
+def _maxout_grad(g: Array, y: Array, z: Array, pieces: int) -> Array:
+    # The gradient goes to the maximum of each group; tied maxima share it evenly.
+    # Which piece won is a constant (z's values): maxout is piecewise linear.
+    return call(_maxout_backward, g, z=ops.value(z), y=ops.value(y), pieces=pieces)
+
+
+def _maxout_backward_forward(g: Array, z: Array, y: Array, pieces: int) -> Array:
+    """maxout's gradient: g / ties at each group's maxima, 0 elsewhere"""
+    wins, ties = _maxout_winners(z, y, pieces, g.dtype)
     share = g / ties
     grad = np.empty(z.shape, share.dtype)
     grad_groups = _groups(grad, pieces)
     for k, won in enumerate(wins):
         np.multiply(share, won, out=grad_groups[..., k])
     return grad
+
+
+def _maxout_backward_grad(h: Array, out: Array, g: Array, z: Array, y: Array, pieces: int):
+    # Linear in g; its adjoint gathers each group's maxima back: sum_k h_k won_k / ties.
+    wins, ties = _maxout_winners(z, y, pieces, h.dtype)
+    groups = _groups(h, pieces)
+    gathered = groups[..., 0] * (wins[0] / ties)
+    for k in range(1, pieces):
+        gathered = gathered + groups[..., k] * (wins[k] / ties)
+    return gathered
+
+
+_maxout_backward = ops.register_op(
+    "maxout_backward",
+    _maxout_backward_forward,
+    (_maxout_backward_grad,),
+    rules=("d maxout_backward(g)/dg = 1/ties at each group's maxima, 0 elsewhere",),
+)
 
 
 _add(

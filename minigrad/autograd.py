@@ -29,6 +29,9 @@ class _Mode(threading.local):
     # Class attributes are each thread's starting values.
     grad_enabled = True
     anomaly = False
+    # True while a user's derivative runs on Tensors (create_graph): turning one
+    # into a NumPy array there would lose its graph, so Tensor.__array__ refuses.
+    recording_derivative = False
 
 
 mode = _Mode()
@@ -118,7 +121,14 @@ def pending_uses(root: Any) -> dict[int, int]:
     return uses
 
 
-def backward(root: Any, grad: Any = None, recorder: Any = None) -> None:
+def backward(
+    root: Any,
+    grad: Any = None,
+    *,
+    wrt: list | None = None,
+    create_graph: bool = False,
+    recorder: Any = None,
+) -> dict[int, Any] | None:
     """Send the gradient of ``root`` back to every node that requires grad.
 
     Leaves add the gradient to ``.grad`` (accumulating across passes); every
@@ -127,6 +137,11 @@ def backward(root: Any, grad: Any = None, recorder: Any = None) -> None:
     A node is visited once all of its uses have sent it their gradient (a
     reverse topological order, found by counting uses), so its gradient is
     complete before it is passed on to its parents.
+
+    For ``mg.grad``: with ``wrt`` (a list of tensors) no ``.grad`` is written;
+    the gradients of those tensors are returned, by ``id``. With
+    ``create_graph`` (then ``grad`` is a Tensor) the VJPs run on Tensors, so
+    every gradient is itself recorded in the graph (see ``ops.py``).
 
     ``recorder`` (``None`` on the normal path) is told of each visit and each
     gradient sent, so that ``backprop_steps`` can replay this very walk.
@@ -145,7 +160,7 @@ def backward(root: Any, grad: Any = None, recorder: Any = None) -> None:
                 f"or .mean()) or pass grad= an array of shape {data.shape}"
             )
         grad = np.ones_like(data)
-    else:
+    elif not create_graph:
         grad = real_array(getattr(grad, "data", grad), "backward", "grad", dtype=data.dtype)
         if grad.shape != data.shape:
             raise ValueError(
@@ -154,6 +169,8 @@ def backward(root: Any, grad: Any = None, recorder: Any = None) -> None:
 
     anomaly = mode.anomaly
     pending = pending_uses(root)
+    # mg.grad walks only the paths that lead to the tensors it was asked about.
+    needed = None if wrt is None else _leading_to(root, wrt, dict(pending))
     grads = {id(root): grad}  # gradients received so far, by id(node)
     # .grad is written only once the whole walk has succeeded: an error on the
     # way (a bad hook, an anomaly) leaves every tensor as it was.
@@ -164,9 +181,11 @@ def backward(root: Any, grad: Any = None, recorder: Any = None) -> None:
         g = grads.pop(id(node))
         if node._hooks:
             for hook in node._hooks:
-                replaced = hook(g)
+                replaced = hook(g.data if create_graph else g)  # hooks see arrays
                 if replaced is not None:
                     g = _checked_hook_result(replaced, data=node.data)
+                    if create_graph:
+                        g = type(node)(g)
         visited.append(node)
         visited_grads.append(g)
         if recorder is not None:
@@ -178,18 +197,20 @@ def backward(root: Any, grad: Any = None, recorder: Any = None) -> None:
         for parent in parents:  # version counters: an input changed since the forward pass
             if parent._version > node._version:
                 raise _changed_in_place(node, parent)
+        y = node.data
         # Unary and binary ops (nearly all of them) skip building a list.
-        if len(parents) == 1:
+        if create_graph:  # the VJPs get the tensors themselves, and are recorded
+            inputs, y = parents, node
+        elif len(parents) == 1:
             inputs = (parents[0].data,)
         elif len(parents) == 2:
             inputs = (parents[0].data, parents[1].data)
         else:
             inputs = tuple([p.data for p in parents])
-        y = node.data
         params = node._params
         i = 0
         for parent in parents:
-            if parent.requires_grad:
+            if parent.requires_grad and (needed is None or id(parent) in needed):
                 if op.arity is None:
                     gi = op.vjps[0](g, y, *inputs, i=i, **params)
                 elif params:
@@ -203,7 +224,9 @@ def backward(root: Any, grad: Any = None, recorder: Any = None) -> None:
                     # Mixed-precision inputs: each gradient takes its input's dtype.
                     gi = gi.astype(x.dtype)
                 if anomaly:
-                    check_finite(gi, f"gradient for input {i}", op.name, node._origin)
+                    check_finite(
+                        getattr(gi, "data", gi), f"gradient for input {i}", op.name, node._origin
+                    )
                 key = id(parent)
                 if key in grads:  # a parent used more than once: its gradients add up
                     grads[key] = grads[key] + gi
@@ -217,6 +240,10 @@ def backward(root: Any, grad: Any = None, recorder: Any = None) -> None:
                 else:
                     ready.append(parent)  # every use has sent its gradient
             i += 1
+
+    if wrt is not None:  # mg.grad: return the gradients, write no .grad
+        wanted = {id(t) for t in wrt}
+        return {id(n): g for n, g in zip(visited, visited_grads, strict=True) if id(n) in wanted}
 
     # A leaf must own its .grad: one that is another node's gradient (`add` passes
     # g on unchanged) or a view (of some other array) is copied, so that changing
@@ -244,6 +271,28 @@ def _changed_in_place(node: Any, parent: Any) -> RuntimeError:
         "graph was recorded, so its gradient would be computed from the new values; "
         "run the forward pass again to record a new graph, then call backward"
     )
+
+
+def _leading_to(root: Any, targets: list, pending: dict[int, int]) -> set[int]:
+    """The ids of the nodes behind ``root`` that depend on one of ``targets``
+    (the targets included): the only ones a pass for ``targets`` must visit.
+    Nodes are taken in reverse topological order (by counting uses, as in
+    ``backward``), then marked from the leaves up."""
+    order, ready = [], [root]
+    while ready:
+        node = ready.pop()
+        order.append(node)
+        for parent in node.parents:
+            if parent.requires_grad:
+                key = id(parent)
+                pending[key] -= 1
+                if not pending[key]:
+                    ready.append(parent)
+    needed = {id(t) for t in targets}
+    for node in reversed(order):
+        if any(id(parent) in needed for parent in node.parents):
+            needed.add(id(node))
+    return needed
 
 
 def _checked_hook_result(result: Any, data: np.ndarray) -> np.ndarray:

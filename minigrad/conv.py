@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from .ops import defop
+from .ops import call, defop, value
 from .tensor import ArrayLike, Tensor, apply, as_tensor
 
 Array = np.ndarray
@@ -136,18 +136,18 @@ def _explain_conv2d(x: Array, w: Array, stride: Pair, padding: Pair) -> str:
     )
 
 
+# conv2d is bilinear, so each of its VJPs is linear in g and in the other input,
+# and their own VJPs are again the same three ops: conv2d, conv2d_backward_input
+# (a transposed convolution) and conv2d_backward_weight. That closes the table
+# under differentiation: derivatives of every order use these three.
+
+
 def _conv2d_grad_x(g: Array, y: Array, x: Array, w: Array, stride: Pair, padding: Pair) -> Array:
-    # dL/dx_pad[n, c, h*sh + i, w*sw + j] += sum_o g[n, o, h, w] w[o, c, i, j]:
-    # one matrix product gives every window's gradient, col2im adds them up.
-    dcols = np.einsum("nohw,ocij->nchwij", g, w, optimize=True)
-    return _col2im(dcols, x.shape, stride, padding)
+    return call(conv2d_backward_input, g, w, x_shape=x.shape, stride=stride, padding=padding)
 
 
 def _conv2d_grad_w(g: Array, y: Array, x: Array, w: Array, stride: Pair, padding: Pair) -> Array:
-    # dL/dw[o, c, i, j] = sum_{n, h, w} g[n, o, h, w] x_pad[n, c, h*sh + i, w*sw + j]
-    # (the windows are recomputed from x: the forward stores nothing).
-    windows = _windows(x, w.shape[2:], stride, padding)
-    return np.einsum("nohw,nchwij->ocij", g, windows, optimize=True)
+    return call(conv2d_backward_weight, g, x, kernel=w.shape[2:], stride=stride, padding=padding)
 
 
 @defop(
@@ -167,6 +167,50 @@ def conv2d_op(x: Array, w: Array, stride: Pair, padding: Pair) -> Array:
         raise ValueError(problem)
     windows = _windows(x, w.shape[2:], stride, padding)
     return np.einsum("nchwij,ocij->nohw", windows, w, optimize=True)
+
+
+# <conv2d_backward_input(g, w), h> = <g, conv2d(h, w)> = <conv2d_backward_weight(g, h), w>
+@defop(
+    "conv2d_backward_input",
+    lambda k, out, g, w, x_shape, stride, padding: call(
+        conv2d_op, k, w, stride=stride, padding=padding
+    ),
+    lambda k, out, g, w, x_shape, stride, padding: call(
+        conv2d_backward_weight, g, k, kernel=w.shape[2:], stride=stride, padding=padding
+    ),
+    rules=(
+        "d conv2d_backward_input(g, w)/dg = w: conv2d of the upstream gradient with w",
+        "d conv2d_backward_input(g, w)/dw = g: correlates g with the upstream gradient",
+    ),
+)
+def conv2d_backward_input(g: Array, w: Array, x_shape, stride: Pair, padding: Pair) -> Array:
+    """conv2d's gradient for x: a transposed convolution of g with w"""
+    # dL/dx_pad[n, c, h*sh + i, w*sw + j] += sum_o g[n, o, h, w] w[o, c, i, j]:
+    # one matrix product gives every window's gradient, col2im adds them up.
+    dcols = np.einsum("nohw,ocij->nchwij", g, w, optimize=True)
+    return _col2im(dcols, tuple(x_shape), stride, padding)
+
+
+# <conv2d_backward_weight(g, x), k> = <g, conv2d(x, k)> = <conv2d_backward_input(g, k), x>
+@defop(
+    "conv2d_backward_weight",
+    lambda k, out, g, x, kernel, stride, padding: call(
+        conv2d_op, x, k, stride=stride, padding=padding
+    ),
+    lambda k, out, g, x, kernel, stride, padding: call(
+        conv2d_backward_input, g, k, x_shape=x.shape, stride=stride, padding=padding
+    ),
+    rules=(
+        "d conv2d_backward_weight(g, x)/dg = x: conv2d of x with the upstream gradient",
+        "d conv2d_backward_weight(g, x)/dx = g: transposed conv2d of g with it",
+    ),
+)
+def conv2d_backward_weight(g: Array, x: Array, kernel: Pair, stride: Pair, padding: Pair) -> Array:
+    """conv2d's gradient for w: g correlated with the windows of x"""
+    # dL/dw[o, c, i, j] = sum_{n, h, w} g[n, o, h, w] x_pad[n, c, h*sh + i, w*sw + j]
+    # (the windows are recomputed from x: the forward stores nothing).
+    windows = _windows(x, tuple(kernel), stride, padding)
+    return np.einsum("nohw,nchwij->ocij", g, windows, optimize=True)
 
 
 # ------------------------------------------------------------------ pooling
@@ -209,17 +253,44 @@ def _fold_windows(combine: np.ufunc, x: Array, kernel: Pair, stride: Pair) -> Ar
     return y
 
 
-def _max_pool2d_grad(g: Array, y: Array, x: Array, kernel: Pair, stride: Pair) -> Array:
-    # The gradient of each window's max goes to the maximum; tied maxima share
-    # it evenly (as for the max reduction). Overlapping windows add up.
+def _max_pool2d_winners(x: Array, y: Array, kernel: Pair, stride: Pair, dtype):
+    """For each offset in a window, its slab and where it holds the window's max; the ties."""
     slabs = [
         (rows, cols, x[:, :, rows, cols] == y) for rows, cols in _offsets(x.shape, kernel, stride)
     ]
-    ties = np.zeros(y.shape, g.dtype)
+    ties = np.zeros(y.shape, dtype)
     for _, _, won in slabs:
         ties += won
+    return slabs, ties
+
+
+def _max_pool2d_grad(g: Array, y: Array, x: Array, kernel: Pair, stride: Pair) -> Array:
+    # The gradient of each window's max goes to the maximum; tied maxima share
+    # it evenly (as for the max reduction). Which element won is a constant (x's
+    # values): max pooling is piecewise linear.
+    return call(max_pool2d_backward, g, x=value(x), y=value(y), kernel=kernel, stride=stride)
+
+
+def _max_pool2d_backward_grad(h, out, g, x, y, kernel, stride):
+    # Linear in g; the adjoint gathers each window's max back: sum h[slab] won / ties.
+    slabs, ties = _max_pool2d_winners(x, y, kernel, stride, h.dtype)
+    gathered = None
+    for rows, cols, won in slabs:
+        term = h[:, :, rows, cols] * (won / ties)
+        gathered = term if gathered is None else gathered + term
+    return gathered
+
+
+@defop(
+    "max_pool2d_backward",
+    _max_pool2d_backward_grad,
+    rules=("d max_pool2d_backward(g)/dg = 1/ties at each window's maxima, 0 elsewhere",),
+)
+def max_pool2d_backward(g: Array, x: Array, y: Array, kernel: Pair, stride: Pair) -> Array:
+    """max_pool2d's gradient: g / ties at each window's maxima, overlapping windows added"""
+    slabs, ties = _max_pool2d_winners(x, y, kernel, stride, g.dtype)
     share = g / ties
-    dx = np.zeros_like(x)
+    dx = np.zeros(x.shape, share.dtype)
     for rows, cols, won in slabs:
         dx[:, :, rows, cols] += share * won
     return dx
@@ -238,10 +309,21 @@ def max_pool2d_op(x: Array, kernel: Pair, stride: Pair) -> Array:
 
 
 def _avg_pool2d_grad(g: Array, y: Array, x: Array, kernel: Pair, stride: Pair) -> Array:
+    return call(avg_pool2d_backward, g, x_shape=x.shape, kernel=kernel, stride=stride)
+
+
+# Linear in g, and its adjoint is avg_pool2d itself.
+@defop(
+    "avg_pool2d_backward",
+    lambda h, out, g, x_shape, kernel, stride: call(avg_pool2d_op, h, kernel=kernel, stride=stride),
+    rules=("d avg_pool2d_backward(g)/dg = 1/(kh kw) for each element of a window",),
+)
+def avg_pool2d_backward(g: Array, x_shape, kernel: Pair, stride: Pair) -> Array:
+    """avg_pool2d's gradient: g / (kh kw) on every element of each window, overlaps added"""
     # d/dx mean of kh*kw values = 1/(kh kw) for each value of the window.
     share = g / (kernel[0] * kernel[1])
-    dx = np.zeros_like(x)
-    for rows, cols in _offsets(x.shape, kernel, stride):
+    dx = np.zeros(x_shape, share.dtype)
+    for rows, cols in _offsets(x_shape, kernel, stride):
         dx[:, :, rows, cols] += share
     return dx
 

@@ -17,7 +17,8 @@ from typing import Any
 
 import numpy as np
 
-from .autograd import no_grad
+from .autograd import enable_grad, is_grad_enabled, no_grad
+from .functions import concatenate
 from .tensor import Tensor
 
 
@@ -200,3 +201,66 @@ def _worst(analytic, numeric, i, x, k, out_shape, atol, rtol) -> tuple[float, st
         f"{analytic[worst]:.8g} but numerical {numeric[worst]:.8g} (error "
         f"{error[worst]:.3g}, allowed {atol + rtol * abs(numeric[worst]):.3g}), along {along}"
     )
+
+
+def gradgradcheck(
+    fn: Callable[..., Tensor],
+    inputs: Sequence[Any],
+    grad_outputs: Sequence[Any] | None = None,
+    eps: float = 1e-6,
+    atol: float = 1e-5,
+    rtol: float = 1e-3,
+) -> bool:
+    """Check the second derivatives of ``fn`` against finite differences of its first ones.
+
+    The first derivatives are taken with ``mg.grad(..., create_graph=True)``
+    along ``grad_outputs`` (random when not given, as in PyTorch, for an
+    output of several elements), and ``gradcheck`` then checks *them*: with
+    respect to every input that requires grad and to ``grad_outputs``
+    themselves (the first derivative is linear in them). Returns ``True`` or
+    raises ``GradcheckError`` as ``gradcheck`` does.
+    """
+    from .derivatives import grad  # the layer above: imported when used
+
+    # gradcheck does the perturbing (and the float64 copies): the inputs go to it as given.
+    xs = _as_list(inputs)
+    checked = [i for i, x in enumerate(xs) if isinstance(x, Tensor) and x.requires_grad]
+    if not checked:
+        raise ValueError("gradgradcheck: no input is a Tensor with requires_grad=True")
+    with float64_inputs(xs), enable_grad():  # only to learn the output's shape
+        out = fn(*xs)
+    if not isinstance(out, Tensor):
+        raise TypeError(f"gradgradcheck: fn must return a Tensor, got {type(out).__name__}")
+    if grad_outputs is None:
+        rng = np.random.default_rng(0)
+        seeds = [Tensor(rng.standard_normal(out.shape), requires_grad=True)]
+    else:
+        # The seeds become inputs of the check: new float64 tensors, so the caller's
+        # grad_outputs keep their dtype and requires_grad.
+        seeds = [
+            Tensor(np.array(getattr(s, "data", s), dtype=np.float64), requires_grad=True)
+            for s in _as_list(grad_outputs)
+        ]
+    n = len(xs)
+
+    def first_derivatives(*args: Any) -> Tensor:
+        # Run under gradcheck's no_grad for the finite differences too: the
+        # forward is recorded either way, and the gradient's own graph only
+        # when gradcheck differentiates it.
+        recording = is_grad_enabled()
+        with enable_grad():
+            y = fn(*args[:n])
+            if not y.requires_grad:
+                return Tensor(np.zeros(0))
+            grads = grad(
+                y,
+                [args[i] for i in checked],
+                grad_outputs=list(args[n:]),
+                create_graph=recording,
+                allow_unused=True,
+            )
+        flat = [g.reshape(-1) for g in grads if g is not None]
+        with enable_grad() if recording else no_grad():
+            return concatenate(flat) if flat else Tensor(np.zeros(0))
+
+    return gradcheck(first_derivatives, xs + seeds, eps=eps, atol=atol, rtol=rtol)

@@ -10,8 +10,45 @@ no op repeats that work.
 This module imports NumPy only: it reads like a table of derivatives, in the
 spirit of HIPS autograd's ``defvjp`` and PyTorch's ``derivatives.yaml``.
 
+One table, two kinds of values (the design behind higher-order gradients)
+-------------------------------------------------------------------------
+A VJP is ordinary code on its arguments, written against their *array
+namespace* ``xp = array_namespace(g, x)``, in the spirit of the Python array
+API standard: ``xp.exp``, ``xp.where``, ``xp.swapaxes``, ... and the
+operators ``+ - * / ** @``, indexing and the ``.sum``/``.reshape`` methods,
+which arrays and Tensors share. The same code then runs on two kinds of
+values:
+
+- **NumPy arrays** (``xp`` is NumPy itself). This is ``backward()``: the
+  fast first-order pass. No graph is made, and a VJP costs what the
+  hand-written NumPy costs, so teaching-sized models train at NumPy speed.
+- **Tensors** (``xp`` is minigrad's own functions, ``minigrad.namespace``).
+  This is ``mg.grad(..., create_graph=True)``: every operation of the VJP is
+  itself a registered op, recorded in the graph, so the gradient can be
+  differentiated again, to any order, by the same table.
+
+Why not one pass on Tensors always (as PyTorch and HIPS autograd do)?
+Recording the backward pass costs one graph node per operation, several
+times the arithmetic of small arrays; the first-order pass is what a learner
+runs thousands of times. Why not two tables (a NumPy VJP and a Tensor one)?
+Two copies of every derivative drift apart; one copy, checked by finite
+differences at first and second order, cannot.
+
+What does not fit in a few array operations gets an op of its own whose
+forward *is* the fast NumPy code, and whose own VJPs are given, so it can
+be differentiated again: ``cosh``/``sinh`` (the derivatives of sigmoid and
+tanh), ``broadcast_to`` (of ``sum``), ``scatter_add`` (of indexing), and in
+``conv.py`` and ``activations.py`` the backward ops of convolution, pooling
+and maxout. ``call(op, ...)`` runs such an op on either kind of value:
+its forward on arrays, a recorded op on Tensors. Masks (a ReLU's ``x > 0``,
+the winner of a max) are computed from values (comparisons give plain
+arrays): they are constants, which is why ``relu''`` is 0 everywhere.
+
 Rules every VJP follows:
 - never modify ``g``, ``y`` or an input in place (they may be shared);
+  ``a *= b`` is fine on a new array (on a Tensor it makes a new node);
+- use ``xp`` (never ``np``) for functions of ``g``, ``y`` and the inputs;
+  ``np`` is fine for constants (masks, index arithmetic, ``np.errstate``);
 - keep the dtype: use Python numbers (weak scalars), never NumPy float64
   scalars, so that float32 gradients stay float32.
 """
@@ -109,6 +146,43 @@ def defop(
 
 def names() -> list[str]:
     return sorted(REGISTRY)
+
+
+# The namespace of each non-NumPy array type (Tensor's is added by minigrad.namespace).
+_NAMESPACES: dict[type, Any] = {}
+
+
+def register_namespace(cls: type, namespace: Any) -> None:
+    """Make ``namespace`` the array namespace of ``cls`` values."""
+    _NAMESPACES[cls] = namespace
+
+
+def array_namespace(x: Any, *more: Any) -> Any:
+    """The functions that work on ``x`` (and ``more``): NumPy for arrays and numbers,
+    minigrad's own (``minigrad.namespace``) as soon as one of them is a Tensor."""
+    # One argument, the common case, allocates nothing: every first-order VJP that
+    # calls a function comes through here, and allocations wake the garbage collector.
+    namespace = _NAMESPACES.get(type(x))
+    if namespace is not None:
+        return namespace
+    for other in more:
+        namespace = _NAMESPACES.get(type(other))
+        if namespace is not None:
+            return namespace
+    return np
+
+
+def call(op: Op, *inputs: Any, **params: Any) -> Any:
+    """Run a registered op on arrays (its forward) or Tensors (recorded)."""
+    xp = array_namespace(*inputs)
+    if xp is np:
+        return op.forward(*inputs, **params)
+    return xp.apply(op, *inputs, **params)
+
+
+def value(x: Any) -> Any:
+    """The NumPy array behind ``x``: for masks and shapes, which are not differentiated."""
+    return x if type(x) is np.ndarray else getattr(x, "data", x)
 
 
 def get(name: str) -> Op:
@@ -221,14 +295,16 @@ def div(a, b):
 
 def _pow_grad_exponent(g, y, a, b):
     # d(a^b)/db = a^b ln a, defined for a > 0; 0 elsewhere (as at a = 0, b > 0).
-    return g * y * np.log(np.where(a > 0, a, 1))
+    xp = array_namespace(a)
+    return g * y * xp.log(xp.where(a > 0, a, 1))
 
 
 def _pow_grad_base(g, y, a, b):
     # d(a^b)/da = b a^(b-1); for b = 0 that is 0 everywhere (a^0 = 1), also at
-    # a = 0, where b a^(b-1) would be 0 * inf = NaN.
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return g * np.where(b == 0, 0, b * a ** (b - 1))
+    # a = 0, where b a^(b-1) would be 0 * inf = NaN: there the exponent becomes 1.
+    xp = array_namespace(a, b)
+    zero = value(b) == 0
+    return g * xp.where(zero, 0, b * a ** xp.where(zero, 1, b - 1))
 
 
 @defop(
@@ -245,7 +321,7 @@ def pow(a, b):  # noqa: A001 - the op's name
 
 def _winner_grad(g, wins, ties):
     # The input that wins gets the gradient; at a tie each input gets half of it.
-    return np.where(ties, g * 0.5, g * wins)
+    return array_namespace(g).where(ties, g * 0.5, g * wins)
 
 
 @defop(
@@ -325,7 +401,7 @@ def _matmul_grad_a(g, y, a, b, transpose_b=False):
         return g[..., None] * b
     if a.ndim == 1:
         return (b @ g[..., None])[..., 0]
-    return g @ np.swapaxes(b, -1, -2)
+    return g @ array_namespace(b).swapaxes(b, -1, -2)
 
 
 def _matmul_grad_b(g, y, a, b, transpose_b=False):
@@ -341,8 +417,8 @@ def _matmul_grad_b(g, y, a, b, transpose_b=False):
     if a.ndim == 1:
         return a[:, None] * g[..., None, :]
     if b.ndim == 1:
-        return (np.swapaxes(a, -1, -2) @ g[..., None])[..., 0]
-    return np.swapaxes(a, -1, -2) @ g
+        return (array_namespace(a).swapaxes(a, -1, -2) @ g[..., None])[..., 0]
+    return array_namespace(a).swapaxes(a, -1, -2) @ g
 
 
 @defop(
@@ -390,8 +466,40 @@ def sqrt(x):
     return np.sqrt(x)
 
 
+def _hyperbolic_grad(g, y, x, derivative):
+    # Where cosh or sinh overflowed (|x| > 710) and g is 0 (every use of it is a
+    # 1/cosh, which is 0 there), the gradient is 0, the limit, not 0 * inf = NaN;
+    # x is replaced by 0 there, so that no higher derivative meets inf either.
+    xp = array_namespace(g, x)
+    unused = (g == 0) & ((y == np.inf) | (y == -np.inf))
+    with np.errstate(over="ignore"):
+        return g * getattr(xp, derivative)(xp.where(unused, 0, x))
+
+
+@defop(
+    "cosh",
+    lambda g, y, x: _hyperbolic_grad(g, y, x, "sinh"),
+    rules=("d cosh(x)/dx = sinh(x)",),
+)
+def cosh(x):
+    """hyperbolic cosine (inf beyond |x| = 710, where 1 / cosh is 0)"""
+    with np.errstate(over="ignore"):
+        return np.cosh(x)
+
+
+@defop(
+    "sinh",
+    lambda g, y, x: _hyperbolic_grad(g, y, x, "cosh"),
+    rules=("d sinh(x)/dx = cosh(x)",),
+)
+def sinh(x):
+    """hyperbolic sine"""
+    with np.errstate(over="ignore"):
+        return np.sinh(x)
+
+
 # abs'(x) = sign(x); at the kink abs'(0) = 0, as np.sign(0) = 0.
-@defop("abs", lambda g, y, x: g * np.sign(x), rules=("d|x|/dx = sign(x), 0 at x = 0",))
+@defop("abs", lambda g, y, x: g * np.sign(value(x)), rules=("d|x|/dx = sign(x), 0 at x = 0",))
 def abs(x):  # noqa: A001 - the op's name
     """|x|"""
     return np.abs(x)
@@ -410,7 +518,7 @@ def clip(x, lo, hi):
 
 
 def _astype_grad(g, y, x, dtype):
-    return g.astype(x.dtype, copy=False)
+    return array_namespace(g).astype(g, x.dtype, copy=False)
 
 
 @defop("astype", _astype_grad, rules=("d astype(x)/dx = 1 (the gradient takes x's dtype)",))
@@ -419,13 +527,27 @@ def astype(x, dtype):
     return x.astype(dtype)
 
 
+# Each copy of x gets the gradient of its place; the engine sums them back
+# (unbroadcast), as for every broadcasting op. sum and mean differentiate to it.
+@defop(
+    "broadcast_to",
+    lambda g, y, x, shape: g,
+    rules=("d broadcast_to(x)/dx = 1 for each copy (the copies' gradients add up)",),
+)
+def broadcast_to(x, shape):
+    """x repeated to shape, as NumPy broadcasting does"""
+    return np.broadcast_to(x, shape)
+
+
 # --------------------------------------------------------------- reductions
 
 
 # d/dx_i sum_j x_j = 1: every summed element receives the upstream gradient.
 @defop(
     "sum",
-    lambda g, y, x, axis, keepdims: np.broadcast_to(_expand(g, x, axis, keepdims), x.shape),
+    lambda g, y, x, axis, keepdims: array_namespace(g).broadcast_to(
+        _expand(g, x, axis, keepdims), x.shape
+    ),
     rules=("d sum(x)/dx_i = 1",),
 )
 def sum(x, axis, keepdims):  # noqa: A001 - the op's name
@@ -436,10 +558,9 @@ def sum(x, axis, keepdims):  # noqa: A001 - the op's name
 # d/dx_i (1/n) sum_j x_j = 1/n
 @defop(
     "mean",
-    lambda g, y, x, axis, keepdims: (
-        np.full(x.shape, _expand(g, x, axis, keepdims) / _count(x, axis))
-        if x.size  # a mean over nothing has a zero-size gradient
-        else np.zeros_like(x)
+    # (a mean over nothing has a zero-size gradient: divide by at least 1, no warning)
+    lambda g, y, x, axis, keepdims: array_namespace(g).full(
+        x.shape, _expand(g, x, axis, keepdims) / builtins.max(_count(x, axis), 1)
     ),
     rules=("d mean(x)/dx_i = 1/n",),
 )
@@ -479,10 +600,10 @@ def var(x, axis, keepdims):
 
 def _extreme_grad(g, y, x, axis, keepdims):
     # The gradient of a max (min) goes to the maxima; tied maxima share it evenly.
-    # A NaN maximum is the NaN itself (NaN propagates): the gradient goes to it, as
-    # in PyTorch.
-    best = _expand(y, x, axis, keepdims)
-    ties = (x == best) | (np.isnan(x) & np.isnan(best))
+    # Which elements won is a constant mask: a max is piecewise linear. A NaN
+    # maximum is the NaN itself (NaN propagates): the gradient goes to it, as in PyTorch.
+    xv, best = value(x), _expand(value(y), x, axis, keepdims)
+    ties = (xv == best) | (np.isnan(xv) & np.isnan(best))
     share = ties / ties.sum(axis=axis, keepdims=True, dtype=g.dtype)
     return _expand(g, x, axis, keepdims) * share
 
@@ -532,7 +653,7 @@ def _stable_logsumexp(x, axis):
     "logsumexp",
     # d/dx_i log sum_j e^x_j = e^(x_i - lse) = softmax(x)_i, computed from x itself:
     # the output y may be rounded (1e16 + log 2 is 1e16), e^(x - y) would not sum to 1.
-    lambda g, y, x, axis, keepdims: _expand(g, x, axis, keepdims) * softmax.forward(x, axis),
+    lambda g, y, x, axis, keepdims: _expand(g, x, axis, keepdims) * call(softmax, x, axis=axis),
     rules=("d logsumexp(x)/dx_i = e^(x_i - y) = softmax(x)_i",),
 )
 def logsumexp(x, axis, keepdims):
@@ -556,7 +677,7 @@ def softmax(x, axis):
 # log_softmax VJP: d/dx_j (x_i - lse) = delta_ij - softmax_j, so g - softmax * sum(g).
 @defop(
     "log_softmax",
-    lambda g, y, x, axis: g - np.exp(y) * g.sum(axis=axis, keepdims=True),
+    lambda g, y, x, axis: g - array_namespace(y).exp(y) * g.sum(axis=axis, keepdims=True),
     rules=("d log_softmax(x)_i/dx_j = delta_ij - softmax(x)_j",),
 )
 def log_softmax(x, axis):
@@ -594,23 +715,31 @@ def _is_basic_index(index) -> bool:
     return all(p is None or p is Ellipsis or isinstance(p, (int, slice)) for p in parts)
 
 
-def _getitem_grad(g, y, x, index):
-    out = np.zeros_like(x)
-    if _is_basic_index(index):
-        out[index] = g  # each element is picked at most once
-    else:
-        np.add.at(out, index, g)  # repeated indices accumulate their gradients
-    return out
-
-
 @defop(
     "getitem",
-    _getitem_grad,
+    lambda g, y, x, index: call(scatter_add, g, shape=x.shape, index=index),
     rules=("d x[index]/dx = 1 at each picked element (picked twice: added), 0 elsewhere",),
 )
 def getitem(x, index):
     """x[index], NumPy indexing"""
     return x[index]
+
+
+# getitem's VJP, an op of its own so that it can be differentiated again: it is
+# linear in g, and its adjoint is getitem itself.
+@defop(
+    "scatter_add",
+    lambda g, y, x, shape, index: g[index],
+    rules=("d scatter_add(x, index)/dx = 1 at each element's place (picked twice: both)",),
+)
+def scatter_add(x, shape, index):
+    """zeros of shape with x added at index: the adjoint of x[index]"""
+    out = np.zeros(shape, x.dtype)
+    if _is_basic_index(index):
+        out[index] = x  # each element is picked at most once
+    else:
+        np.add.at(out, index, x)  # repeated indices accumulate their gradients
+    return out
 
 
 def _concat_grad(g, y, *xs, axis, i):
@@ -633,7 +762,7 @@ def concatenate(*xs, axis):
 
 @defop(
     "stack",
-    lambda g, y, *xs, axis, i: np.take(g, i, axis=axis),
+    lambda g, y, *xs, axis, i: g[(slice(None),) * (axis % g.ndim) + (i,)],
     arity=None,
     rules=("d stack(x_1, ..., x_n)/dx_k = 1 on x_k's slice of the output",),
 )

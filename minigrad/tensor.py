@@ -201,6 +201,10 @@ class Tensor:
         return float(self.item())
 
     def __array__(self, dtype: Any = None, copy: bool | None = None) -> np.ndarray:
+        if mode.recording_derivative and self.requires_grad:
+            # A derivative being recorded (create_graph) would silently lose
+            # this tensor's graph: say so instead.
+            raise TypeError("NumPy converted a Tensor that is being differentiated to an array")
         if dtype is None or dtype == self.data.dtype:
             return self.data.copy() if copy else self.data
         return self.data.astype(dtype)
@@ -677,6 +681,8 @@ def _lift(value: Any, like: Tensor) -> Tensor:
         return value
     if isinstance(value, (int, float, bool)):
         return _leaf(np.asarray(value, dtype=like.data.dtype))
+    if isinstance(value, np.ndarray) and value.dtype.kind == "b":
+        return _leaf(value.astype(like.data.dtype))  # a mask never up-casts, as in NumPy
     return Tensor(value)
 
 

@@ -234,6 +234,91 @@ CASES: dict[str, list[Case]] = {
     ],
 }
 
+# The ops that higher-order gradients add: the derivatives of sigmoid and tanh
+# (cosh, sinh), of sum (broadcast_to), of indexing (scatter_add), and the backward
+# ops of convolution, pooling and maxout, which are differentiated again.
+_POOL_X = np.random.default_rng(7).standard_normal((2, 3, 7, 5))  # distinct values: no ties
+_MAXOUT_Z = np.random.default_rng(8).standard_normal((3, 6))
+
+
+def _max_pool_backward(g, kernel, stride):
+    y = conv.max_pool2d_op.forward(_POOL_X, kernel, stride)
+    return apply(conv.max_pool2d_backward, g, x=_POOL_X, y=y, kernel=kernel, stride=stride)
+
+
+def _maxout_backward(g):
+    y = mg.ops.get("maxout").forward(_MAXOUT_Z, 3)
+    return apply(mg.ops.get("maxout_backward"), g, z=_MAXOUT_Z, y=y, pieces=3)
+
+
+CASES.update(
+    {
+        "cosh": [Case(lambda x: apply(mg.ops.cosh, x), ((3, 4),), torch.cosh if torch else None)],
+        "sinh": [Case(lambda x: apply(mg.ops.sinh, x), ((3, 4),), torch.sinh if torch else None)],
+        "broadcast_to": [
+            Case(
+                lambda x: apply(mg.ops.broadcast_to, x, shape=(2, 3, 4)),
+                s,
+                lambda x: torch.broadcast_to(x, (2, 3, 4)),
+                id=f"{s[0]}",
+            )
+            for s in [((3, 1),), ((4,),), ((2, 1, 4),)]
+        ],
+        "scatter_add": [
+            Case(
+                lambda g, i=index: apply(mg.ops.scatter_add, g, shape=(3, 4), index=i),
+                (shape,),
+                id=label,
+            )
+            for index, shape, label in [
+                ((slice(1, None), slice(None, None, 2)), (2, 2), "slices"),
+                (np.array([0, 2, 0, 0]), (4, 4), "repeated-ints"),
+                (MASK, (int(MASK.sum()),), "mask"),
+            ]
+        ],
+        "conv2d_backward_input": [
+            Case(
+                lambda g, w: apply(
+                    conv.conv2d_backward_input,
+                    g,
+                    w,
+                    x_shape=(2, 3, 7, 5),
+                    stride=(2, 2),
+                    padding=(1, 1),
+                ),
+                ((2, 4, 4, 3), (4, 3, 3, 3)),
+                lambda g, w: torch.nn.grad.conv2d_input((2, 3, 7, 5), w, g, 2, 1),
+            )
+        ],
+        "conv2d_backward_weight": [
+            Case(
+                lambda g, x: apply(
+                    conv.conv2d_backward_weight, g, x, kernel=(3, 2), stride=(2, 1), padding=(0, 1)
+                ),
+                ((2, 4, 3, 6), (2, 3, 7, 5)),
+                lambda g, x: torch.nn.grad.conv2d_weight(x, (4, 3, 3, 2), g, (2, 1), (0, 1)),
+            )
+        ],
+        "max_pool2d_backward": [
+            Case(lambda g: _max_pool_backward(g, (2, 2), (2, 2)), ((2, 3, 3, 2),), id="2x2"),
+            Case(lambda g: _max_pool_backward(g, (3, 3), (1, 1)), ((2, 3, 5, 3),), id="overlap"),
+        ],
+        "avg_pool2d_backward": [
+            Case(
+                lambda g: apply(
+                    conv.avg_pool2d_backward,
+                    g,
+                    x_shape=(2, 3, 7, 5),
+                    kernel=(3, 2),
+                    stride=(2, 1),
+                ),
+                ((2, 3, 3, 4),),
+            )
+        ],
+        "maxout_backward": [Case(_maxout_backward, ((3, 2),))],
+    }
+)
+
 ALL_CASES = [
     pytest.param(name, case, id=f"{name}-{case.id or i}")
     for name, cases in CASES.items()
