@@ -17,8 +17,9 @@ import numpy as np
 import pytest
 
 import minigrad as mg
+from minigrad import render
 from minigrad.playground import PRESETS, Settings, SettingsError, validate
-from minigrad.playground.run import Run
+from minigrad.playground.run import Run, gradient_class
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -151,6 +152,33 @@ def test_he_init_keeps_a_deep_relu_gradient_and_standard_init_loses_it():
     # U[-1/sqrt(n), 1/sqrt(n)] has a sixth of He's variance, and loses most at each layer.
     assert first_layer_gradient("he") > 0.01
     assert first_layer_gradient("standard") < 1e-3
+
+
+def test_layer_gradients_are_classed_as_in_the_renderers_layer_view():
+    output = np.full((4, 2), 0.5)  # RMS 0.5
+    rms = 0.5
+
+    def at(ratio):
+        return np.full((4, 3), ratio * rms)
+
+    assert gradient_class(at(1.0), rms) == "flowing"
+    assert gradient_class(at(render.VANISHING_RATIO * 0.9), rms) == "vanishing"
+    assert gradient_class(at(render.VANISHING_RATIO * 1.1), rms) == "flowing"
+    assert gradient_class(at(render.EXPLODING_RATIO * 1.1), rms) == "exploding"
+    assert gradient_class(np.zeros((4, 3)), rms) == "dead"
+    assert gradient_class(np.array([[np.nan, 1.0]]), rms) == "exploding"
+    assert gradient_class(output, 0.0) == "flowing"  # no reference: the absolute health
+
+
+def test_a_deep_sigmoid_nets_gradient_is_classed_vanishing_from_the_input_up():
+    state = Run(PRESETS["sigmoid"].settings).state()
+    classes = [layer["grad_class"] for layer in state["layers"]]
+    assert classes[0] == "vanishing" and classes[-1] == "flowing"
+    # one boundary: once flowing (going up to the output), it stays flowing
+    assert classes == sorted(classes, key=lambda c: c == "flowing")
+    for layer in state["layers"]:
+        below = layer["grad_rel"] < render.VANISHING_RATIO
+        assert (layer["grad_class"] == "vanishing") == below
 
 
 def test_training_lowers_the_loss_on_moons():
@@ -430,6 +458,61 @@ def test_relus_die_in_their_preset_and_not_with_leaky_relu(page):
     _train(page, 400)
     assert page.locator("#network .unit").count() == 64
     assert page.locator("#network .unit.dead").count() == 0
+    assert page.errors == []
+
+
+def _rgb(hex_colour: str) -> str:
+    r, g, b = (int(hex_colour[i : i + 2], 16) for i in (1, 3, 5))
+    return f"rgb({r}, {g}, {b})"
+
+
+def _same_colour(css: str, hex_colour: str) -> bool:
+    """A computed CSS colour equals ``hex_colour`` up to rounding (JavaScript rounds
+    halves up, Python to even)."""
+    got = [int(v) for v in re.findall(r"\d+", css)]
+    want = [int(hex_colour[i : i + 2], 16) for i in (1, 3, 5)]
+    return len(got) == 3 and all(abs(a - b) <= 1 for a, b in zip(got, want, strict=True))
+
+
+CELL_LOOKS = """cells => cells.map(c => [
+    c.className, getComputedStyle(c).backgroundColor,
+    getComputedStyle(c, '::after').content])"""
+
+
+def test_unit_cells_and_bars_have_the_renderers_colours_and_marks(page):
+    _choose_preset(page, "dying")
+    _train(page, 200)
+    page.wait_for_selector("#network .unit.dead")
+    cells = page.eval_on_selector_all("#network .strip .unit", CELL_LOOKS)
+    layers = page.evaluate("() => page.state.layers")  # what the server sent
+    shares = [s for layer in layers for s in layer["unit_passing"]]
+    flowing = []
+    for (classes, colour, mark), share in zip(cells, shares, strict=True):
+        if "dead" in classes:  # grey and crossed, as in the renderer's strips
+            assert colour == _rgb(render.DEAD_CELL) and mark == '"×"'
+            continue
+        assert mark == "none"
+        if "saturated" in classes:
+            assert colour == _rgb(render.SATURATED_CELL)
+        else:  # the deeper the blue, the more of the data the unit passes gradient on
+            assert classes == "unit flowing" and _same_colour(colour, render._blend(share))
+            flowing.append(colour)
+    assert len(set(flowing)) >= 3
+    legend = page.eval_on_selector_all("#unit-legend .unit", CELL_LOOKS)
+    assert [c[0] for c in legend] == ["unit dead", "unit saturated"] + ["unit flowing"] * 2
+    assert legend[0][1:] == [_rgb(render.DEAD_CELL), '"×"']
+    assert legend[1][1:] == [_rgb(render.SATURATED_CELL), "none"]
+    assert _same_colour(legend[2][1], render._blend(1.0))
+    assert _same_colour(legend[3][1], render._blend(0.2))
+    # each layer's bar in its gradient class's colour, the class also in words
+    bars = page.eval_on_selector_all(
+        "#network li.layer",
+        "rows => rows.map(r => [getComputedStyle(r.querySelector('.fill')).backgroundColor,"
+        " r.querySelector('.value').textContent])",
+    )
+    for (colour, text), layer in zip(bars, layers, strict=True):
+        assert colour == _rgb(render.COLOURS[layer["grad_class"]][0])
+        assert text.endswith(layer["grad_class"])
     assert page.errors == []
 
 

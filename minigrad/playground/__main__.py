@@ -27,9 +27,13 @@ def main(argv: list[str] | None = None) -> None:
         playground = serve(port=args.port, open_browser=not args.no_browser, host=args.host)
     except (ImportError, OSError, ValueError) as error:
         parser.exit(1, f"error: {error}\n")
-    print(f"The playground is at {playground.url} (Ctrl-C stops it)", flush=True)
-    with one_blas_thread():
-        playground.wait()
+    try:
+        with one_blas_thread():
+            # Said once the limit is set, so that Ctrl-C from then on stops it quietly.
+            print(f"The playground is at {playground.url} (Ctrl-C stops it)", flush=True)
+            playground.wait()
+    except KeyboardInterrupt:  # Ctrl-C while the limit was being set
+        playground.stop()
 
 
 def one_blas_thread() -> contextlib.AbstractContextManager:

@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from .. import data, diagnostics, nn, optim
+from .. import data, diagnostics, nn, optim, render
 from ..autograd import no_grad
 from ..nn import functional as F
 from ..tensor import Tensor
@@ -57,13 +57,34 @@ def _round(values: Any, digits: int = 4) -> list:
     return out
 
 
-def _mean_abs_per_unit(grad: np.ndarray | None, units: int) -> np.ndarray:
-    """Mean |gradient| of each unit over the examples (a maxout unit's pieces summed:
+def _rms_per_unit(grad: np.ndarray | None, units: int) -> np.ndarray:
+    """RMS gradient of each unit over the examples (a maxout unit's pieces summed:
     only its winning piece receives gradient)."""
     if grad is None:
         return np.zeros(units)
     grad = np.abs(grad).reshape(len(grad), units, -1).sum(axis=2)
-    return grad.mean(axis=0)
+    return np.sqrt(np.mean(np.square(grad, dtype=np.float64), axis=0))
+
+
+def _rms(grad: np.ndarray) -> float:
+    return float(np.sqrt(np.mean(np.square(grad, dtype=np.float64)))) if grad.size else 0.0
+
+
+def gradient_class(grad: np.ndarray | None, output_rms: float) -> str:
+    """A layer's gradient class relative to the output's, as the renderer's layer view
+    classes it (with its thresholds), so a fading gradient is one boundary in both."""
+    if grad is None or not np.any(grad):
+        return "dead"
+    if not np.all(np.isfinite(grad)):
+        return "exploding"
+    if not (math.isfinite(output_rms) and output_rms > 0):  # nothing to compare with
+        return diagnostics.health(grad)
+    ratio = _rms(grad) / output_rms
+    if ratio > render.EXPLODING_RATIO:
+        return "exploding"
+    if ratio < render.VANISHING_RATIO:
+        return "vanishing"
+    return "flowing"
 
 
 class Run:
@@ -163,12 +184,14 @@ class Run:
         loss.backward()
         model.zero_grad()  # the next training step starts from clean gradients anyway
         accuracy = data.accuracy(logits.data, self.y)
-        output_grad = float(np.mean(np.abs(logits.grad))) if logits.grad is not None else 0.0
+        # The renderer's reference: the RMS of the gradient at the model's output.
+        output_rms = _rms(logits.grad) if logits.grad is not None else 0.0
 
         # The units' states are the diagnostics' own: one vocabulary everywhere.
         dead = diagnostics.unit_masks(model, self.X, which="dead")
         saturated = diagnostics.unit_masks(model, self.X, which="saturated")
-        scale = output_grad if output_grad > 0 else 1.0
+        compared = math.isfinite(output_rms) and output_rms > 0
+        scale = output_rms if compared else 1.0
         layers = []
         for name, module in acts:
             out = outputs[name]
@@ -176,7 +199,8 @@ class Run:
             params = {"pieces": module.pieces} if module.name == "maxout" else module.params
             inputs = [p.data for p in out.parents]
             elements = diagnostics.element_states(out.op, inputs, out.data, params)
-            unit_grad = _mean_abs_per_unit(out.parents[0].grad, n_units)
+            grad = out.parents[0].grad  # what reaches the layer's weights
+            unit_grad = _rms_per_unit(grad, n_units)
             state = np.full(n_units, "f")
             state[saturated[name]] = "s"
             state[dead[name]] = "d"
@@ -187,12 +211,18 @@ class Run:
                     "units": n_units,
                     "dead": int(dead[name].sum()),
                     "saturated": int(saturated[name].sum()),
-                    "grad_rel": _round([unit_grad.mean() / scale])[0] if output_grad > 0 else None,
+                    # RMS over RMS, the renderer's "grad 3e-5 x output", and its class
+                    "grad_rel": _round([_rms(grad) / scale])[0]
+                    if compared and grad is not None
+                    else None,
+                    "grad_class": gradient_class(grad, output_rms),
                     "states": "".join(state),
                     "unit_grad_rel": _round(unit_grad / scale, 3),
                     "unit_derivative": _round(
                         np.abs(elements.derivative).mean(axis=0) / elements.peak, 3
                     ),
+                    # the share of the data on which each unit passes gradient: the
+                    # depth of a flowing cell's blue, as in the renderer's unit strips
                     "unit_passing": _round(elements.passing.mean(axis=0), 3),
                     "unit_output": _round(out.data.mean(axis=0), 3),
                 }

@@ -31,6 +31,7 @@ from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 from starlette.websockets import WebSocket, WebSocketClose, WebSocketDisconnect
 
+from .. import render
 from ..diagnostics import SATURATED
 from .run import Run
 from .settings import DATASETS, INITS, OPTIMIZERS, PRESETS, SettingsError, activation_names
@@ -44,6 +45,26 @@ MAX_MESSAGE = 64 * 1024  # bytes; the page's messages are a few hundred
 LOOPBACK_NAMES = ("localhost",)
 # The legend's words for the diagnostics' threshold (mg.diagnostics.SATURATED).
 SATURATED_RULE = f"passes under {SATURATED:.0%} of its activation's peak gradient on every example"
+
+
+def colours() -> dict[str, Any]:
+    """The renderer's colours and gradient classes, so the page reads like its graphs:
+    unit cells dead (grey, crossed), saturated (orange) or flowing (from pale to deep
+    blue by the share of the data on which the unit passes gradient), and each
+    layer's gradient classed relative to the output's."""
+    return {
+        "dead": render.DEAD_CELL,
+        "saturated": render.SATURATED_CELL,
+        "flowing_pale": list(render.FLOWING_PALE),
+        "flowing_deep": list(render.FLOWING_DEEP),
+        "gradient": {state: border for state, (border, _) in render.COLOURS.items()},
+        "gradient_rules": {
+            "flowing": "flowing",
+            "vanishing": f"vanishing: below {render.VANISHING_RATIO:g} x the output's",
+            "dead": "dead: exactly 0",
+            "exploding": f"exploding: above {render.EXPLODING_RATIO:g} x the output's",
+        },
+    }
 
 
 # --------------------------------------------------------------- one run
@@ -222,6 +243,7 @@ def hello() -> dict[str, Any]:
         "inits": list(INITS),
         "optimizers": OPTIMIZERS,
         "saturated_rule": SATURATED_RULE,
+        "colours": colours(),
         "presets": {
             key: {"title": p.title, "caption": p.caption, "settings": p.settings.to_dict()}
             for key, p in PRESETS.items()

@@ -144,9 +144,9 @@ PRESETS: dict[str, Preset] = {
     "dying": Preset(
         "ReLUs die",
         "ReLUs with a learning rate of 1. A few large steps push units' inputs below 0 for "
-        "every example: those units turn black (dead). A dead unit gets no gradient, so it "
-        "never comes back: the share of dead units climbs and stays, and the boundary stops "
-        "improving.",
+        "every example: those units turn grey and crossed (dead). A dead unit gets no "
+        "gradient, so it never comes back: the share of dead units climbs and stays, and the "
+        "boundary stops improving.",
         Settings(activation="relu", layers=4, width=16, lr=1.0, seed=2),
     ),
     "alive": Preset(

@@ -17,6 +17,7 @@ const page = {
   state: null, // the latest "state" message
   history: [], // [step, loss, accuracy, dead share]
   presets: {},
+  colours: null, // the renderer's colours, from the server
   sent: 0, // settings messages sent
 };
 
@@ -60,12 +61,42 @@ function hello(message) {
   fillSelect($("init"), message.inits, "he");
   fillSelect($("optimizer"), Object.keys(message.optimizers), "sgd", message.optimizers);
   $("saturated-rule").textContent = message.saturated_rule;
+  useColours(message.colours);
   page.presets = message.presets;
   const preset = $("preset");
   for (const [key, p] of Object.entries(message.presets)) {
     preset.append(new Option(p.title, key));
   }
   sendSettings();
+}
+
+// The renderer's colours: CSS variables for dead and saturated cells, a blue from
+// pale to deep for flowing ones, and one colour per gradient class for the bars.
+function useColours(colours) {
+  page.colours = colours;
+  const root = document.documentElement.style;
+  root.setProperty("--dead", colours.dead);
+  root.setProperty("--saturated", colours.saturated);
+  root.setProperty("--flowing", colours.gradient.flowing);
+  for (const cell of document.querySelectorAll("#unit-legend .unit.flowing")) {
+    cell.style.backgroundColor = flowingColour(Number(cell.dataset.share));
+  }
+  const legend = $("gradient-legend");
+  legend.replaceChildren();
+  for (const [state, text] of Object.entries(colours.gradient_rules)) {
+    const item = document.createElement("li");
+    item.innerHTML = '<span class="swatch"></span> <span></span>';
+    item.children[0].style.backgroundColor = colours.gradient[state];
+    item.children[1].textContent = text;
+    legend.append(item);
+  }
+}
+
+// The renderer's flowing blue: from pale (passes on no example) to deep (on all).
+function flowingColour(share) {
+  const { flowing_pale: pale, flowing_deep: deep } = page.colours;
+  const channel = (i) => Math.round(pale[i] + (deep[i] - pale[i]) * share);
+  return `#${[0, 1, 2].map((i) => channel(i).toString(16).padStart(2, "0")).join("")}`;
 }
 
 function fillSelect(select, values, chosen, labels) {
@@ -187,18 +218,25 @@ function updateNetwork(layers) {
     if (!row) return;
     const cells = row.querySelectorAll(".unit");
     for (let u = 0; u < cells.length; u++) {
-      cells[u].className = `unit ${STATE_NAMES[layer.states[u]]}`;
+      const state = STATE_NAMES[layer.states[u]];
+      cells[u].className = `unit ${state}`;
+      const share = layer.unit_passing[u];
+      cells[u].style.backgroundColor = state === "flowing" ? flowingColour(share === null ? 0 : share) : "";
     }
     const r = layer.grad_rel;
     const fill = row.querySelector(".fill");
     const value = row.querySelector(".value");
+    // coloured by its class relative to the output's, as in the renderer's layer view
+    fill.style.backgroundColor = page.colours.gradient[layer.grad_class];
+    row.dataset.gradient = layer.grad_class;
     if (r === null || r <= 0) {
       fill.style.width = "0";
-      value.textContent = r === 0 ? "0: no gradient" : "-";
+      value.textContent = r === 0 ? "0: dead" : `- ${layer.grad_class}`;
     } else {
       const x = (Math.log10(r) - LOG_LOW) / (LOG_HIGH - LOG_LOW);
       fill.style.width = `${100 * Math.min(1, Math.max(0, x))}%`;
-      value.textContent = `\u00d7 ${r >= 0.01 ? r.toPrecision(2) : r.toExponential(1)}`;
+      const shown = r >= 0.01 ? r.toPrecision(2) : r.toExponential(1);
+      value.textContent = `\u00d7 ${shown} ${layer.grad_class}`;
     }
   });
 }
@@ -220,7 +258,7 @@ function showTooltip(event) {
   tip.innerHTML = "";
   const lines = [
     [`layer ${Number(cell.dataset.layer) + 1}, unit ${u + 1}`, STATE_NAMES[layer.states[u]]],
-    ["gradient / output's", fmt(layer.unit_grad_rel[u])],
+    ["gradient / output's (RMS)", fmt(layer.unit_grad_rel[u])],
     ["mean |f'(x)| / peak", fmt(layer.unit_derivative[u])],
     ["passes gradient on", `${(100 * layer.unit_passing[u]).toFixed(0)}% of examples`],
     ["mean output", fmt(layer.unit_output[u])],
