@@ -20,7 +20,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from .timing import MINIGRAD, NUMPY, TORCH
+from .timing import MINIGRAD, NUMPY, TORCH, agree
 
 OPS_PER_ROUND = 4
 START = 0.5
@@ -96,11 +96,7 @@ def chains(n_ops: int, contenders: list[str]) -> dict[str, Callable[[], tuple[fl
     runs = {name: BUILDERS[name](n_ops) for name in contenders}
     results = {name: run() for name, run in runs.items()}
     for name, result in results.items():
-        if not np.allclose(result, results[NUMPY], rtol=1e-4, atol=1e-7):
-            raise AssertionError(
-                f"chain of {n_ops} ops: {name} gives (value, gradient) {result}, "
-                f"the reference {results[NUMPY]}"
-            )
+        agree(result, results[NUMPY], 1e-4, f"chain of {n_ops} ops: {name}'s (value, gradient)")
     return runs
 
 

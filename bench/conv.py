@@ -14,7 +14,7 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
 from .mlp import LR, Step
-from .timing import MINIGRAD, NUMPY, TORCH
+from .timing import MINIGRAD, NUMPY, TORCH, agree
 
 BATCH, CHANNELS, CLASSES = 32, (8, 16), 10
 DESCRIPTION = "batch 32, 1x8x8, conv3x3(8)-pool-conv3x3(16)-pool-linear(10)"
@@ -177,9 +177,7 @@ def steps(contenders: list[str], seed: int = 0) -> dict[str, Step]:
     built = {name: BUILDERS[name](x, labels, weights) for name in contenders}
     losses = {name: [step() for _ in range(3)] for name, (step, _) in built.items()}
     for name in contenders:
-        if not np.allclose(losses[name], losses[NUMPY], rtol=1e-4, atol=1e-6):
-            raise AssertionError(f"conv-step: {name} losses {losses[name]} != {losses[NUMPY]}")
-        for a, b in zip(built[name][1](), built[NUMPY][1](), strict=True):
-            if not np.allclose(a, b, rtol=1e-3, atol=1e-5):
-                raise AssertionError(f"conv-step: {name} parameters differ from the reference")
+        agree(losses[name], losses[NUMPY], 1e-4, f"conv-step: {name}'s losses")
+        for i, (a, b) in enumerate(zip(built[name][1](), built[NUMPY][1](), strict=True)):
+            agree(a, b, 1e-4, f"conv-step: {name}'s parameter {i} after 3 steps")
     return {name: step for name, (step, _) in built.items()}

@@ -1,8 +1,8 @@
 """Workloads 1 and 2: one SGD training step of an MLP classifier.
 
-float32, ReLU between the layers, softmax cross-entropy on integer labels,
-plain SGD with lr 0.01. The three contenders start from the same seeded
-data and weights (He-normal weights, zero biases):
+float32 (the small MLP also in float64), ReLU between the layers, softmax
+cross-entropy on integer labels, plain SGD with lr 0.01. The three contenders
+start from the same seeded data and weights (He-normal weights, zero biases):
 
 - minigrad as a user writes it: ``mg.nn.MLP``, ``mg.nn.functional.cross_entropy``,
   ``mg.optim.SGD``;
@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .timing import MINIGRAD, NUMPY, TORCH
+from .timing import MINIGRAD, NUMPY, TORCH, agree
 
 LR = 0.01
 Weights = list[tuple[np.ndarray, np.ndarray]]
@@ -32,24 +32,27 @@ class MLPConfig:
     name: str
     batch: int
     sizes: tuple[int, ...]
+    dtype: type = np.float32
 
     def describe(self) -> str:
-        return f"batch {self.batch}, {'-'.join(map(str, self.sizes))}"
+        sizes = "-".join(map(str, self.sizes))
+        return f"batch {self.batch}, {sizes}, {np.dtype(self.dtype).name}"
 
 
 SMALL = MLPConfig("mlp-small", 64, (64, 128, 128, 10))
+SMALL64 = MLPConfig("mlp-small-f64", 64, (64, 128, 128, 10), np.float64)
 LARGE = MLPConfig("mlp-large", 256, (784, 1024, 1024, 10))
 
 
 def problem(config: MLPConfig, seed: int = 0) -> tuple[np.ndarray, np.ndarray, Weights]:
     """Inputs, labels and initial weights, the same for every contender."""
     rng = np.random.default_rng(seed)
-    x = rng.standard_normal((config.batch, config.sizes[0])).astype(np.float32)
+    x = rng.standard_normal((config.batch, config.sizes[0])).astype(config.dtype)
     labels = rng.integers(0, config.sizes[-1], config.batch)
     weights = []
     for n_in, n_out in zip(config.sizes[:-1], config.sizes[1:], strict=True):
         w = rng.standard_normal((n_out, n_in)) * np.sqrt(2 / n_in)
-        weights.append((w.astype(np.float32), np.zeros(n_out, np.float32)))
+        weights.append((w.astype(config.dtype), np.zeros(n_out, config.dtype)))
     return x, labels, weights
 
 
@@ -61,7 +64,7 @@ def minigrad_step(config: MLPConfig, x: np.ndarray, labels: np.ndarray, weights:
     import minigrad as mg
 
     previous = mg.get_default_dtype()
-    mg.set_default_dtype(np.float32)  # a float32 model, as a user would ask for one
+    mg.set_default_dtype(config.dtype)  # as a user asks for a float32 model
     try:
         model = mg.nn.MLP(list(config.sizes))
     finally:
@@ -137,7 +140,7 @@ def torch_step(config: MLPConfig, x: np.ndarray, labels: np.ndarray, weights: We
 
     layers: list[torch.nn.Module] = []
     for w, b in weights:
-        linear = torch.nn.Linear(w.shape[1], w.shape[0])
+        linear = torch.nn.Linear(w.shape[1], w.shape[0], dtype=torch.from_numpy(w).dtype)
         with torch.no_grad():
             linear.weight.copy_(torch.from_numpy(w))
             linear.bias.copy_(torch.from_numpy(b))
@@ -171,19 +174,9 @@ def steps(config: MLPConfig, contenders: list[str], seed: int = 0) -> dict[str, 
     built = {name: BUILDERS[name](config, x, labels, weights) for name in contenders}
     losses = {name: [step() for _ in range(3)] for name, (step, _) in built.items()}
     final = {name: params() for name, (_, params) in built.items()}
+    rtol = 1e-4 if config.dtype == np.float32 else 1e-9
     for name in contenders:
-        if name == NUMPY:
-            continue
-        if not np.allclose(losses[name], losses[NUMPY], rtol=1e-4, atol=1e-6):
-            raise AssertionError(
-                f"{config.name}: {name} losses {losses[name]} differ from the "
-                f"reference's {losses[NUMPY]}"
-            )
+        agree(losses[name], losses[NUMPY], rtol, f"{config.name}: {name}'s losses")
         for i, (a, b) in enumerate(zip(final[name], final[NUMPY], strict=True)):
-            if not np.allclose(a, b, rtol=1e-4, atol=1e-6):
-                worst = float(np.max(np.abs(a - b)))
-                raise AssertionError(
-                    f"{config.name}: {name} parameter {i} differs from the reference's "
-                    f"after 3 steps (max |difference| {worst:.3g})"
-                )
+            agree(a, b, rtol, f"{config.name}: {name}'s parameter {i} after 3 steps")
     return {name: step for name, (step, _) in built.items()}
