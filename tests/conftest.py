@@ -61,3 +61,51 @@ def float32_default():
         yield
     finally:
         mg.set_default_dtype(previous)
+
+
+# ------------------------------------------------------------- the browser
+
+CHROMIUM = "/usr/bin/chromium"  # Debian's package, which CI installs
+# No first-run work and no connections of its own: the machine may have no network.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Headless Chromium driven by Playwright, one per test module."""
+    sync_api = pytest.importorskip("playwright.sync_api")
+    if not os.path.exists(CHROMIUM):
+        pytest.skip(f"Chromium is not installed (looked for {CHROMIUM})")
+    with sync_api.sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+@pytest.fixture
+def open_page(browser):
+    """``open_page(url, **options)``: a new page at ``url`` whose console errors and
+    uncaught exceptions collect in ``page.errors``; closed after the test."""
+    pages = []
+
+    def open_(url: str, **options):
+        page = browser.new_page(**options)
+        page.errors = []
+        page.on("console", lambda m: page.errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: page.errors.append(str(e)))
+        pages.append(page)
+        page.goto(url)
+        return page
+
+    yield open_
+    for page in pages:
+        page.close()

@@ -4,7 +4,6 @@ and the report opens with the lesson, its explorable page working inside it."""
 from __future__ import annotations
 
 import math
-import os
 import re
 import shutil
 
@@ -12,16 +11,6 @@ import pytest
 
 from demos import backprop_by_hand
 from demos.report import write_report
-
-CHROMIUM = "/usr/bin/chromium"
-BROWSER_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 
 @pytest.fixture(scope="module")
@@ -64,35 +53,23 @@ def test_a_value_used_three_times_adds_its_three_gradients(result):
     assert numbers["reuse_grad"] == numbers["reuse_expected"]
 
 
-def test_the_report_opens_with_lesson_0_and_its_page_works_there(result):
+def test_the_report_opens_with_lesson_0_and_its_page_works_there(result, open_page):
     if shutil.which("dot") is None:
         pytest.skip("Graphviz's dot program is not installed, so the lesson has no page")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    if not os.path.exists(CHROMIUM):
-        pytest.skip(f"Chromium is not installed (looked for {CHROMIUM})")
     report = write_report([result], result.out, 0.0, quick=True)
     text = report.read_text()
     assert re.findall(r"<h2[^>]*>(.*?)</h2>", text)[0] == f"0. {backprop_by_hand.TITLE}"
     assert f">0. {backprop_by_hand.TITLE}</a></li>" in text  # first in the contents
     assert "Appendix: the table of derivatives" in text
 
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=BROWSER_ARGS)
-        try:
-            page = browser.new_page()
-            errors = []
-            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-            page.on("pageerror", lambda e: errors.append(str(e)))
-            page.goto(report.as_uri())
-            frame = page.frame_locator("iframe.page").first
-            frame.locator("#panel").wait_for()
-            pages = [f for f in page.frames if f.url.endswith("backprop_neuron.html")]
-            assert len(pages) == 1
-            neuron = pages[0]
-            assert neuron.evaluate("window.backprop.steps") == result.numbers["neuron_steps"]
-            neuron.evaluate("window.backprop.go(1)")
-            assert neuron.eval_on_selector_all("#graph .current", "e => e.length") == 1
-            assert "Step 1: n" in neuron.inner_text("#panel")
-            assert errors == []
-        finally:
-            browser.close()
+    page = open_page(report.as_uri())
+    frame = page.frame_locator("iframe.page").first
+    frame.locator("#panel").wait_for()
+    pages = [f for f in page.frames if f.url.endswith("backprop_neuron.html")]
+    assert len(pages) == 1
+    neuron = pages[0]
+    assert neuron.evaluate("window.backprop.steps") == result.numbers["neuron_steps"]
+    neuron.evaluate("window.backprop.go(1)")
+    assert neuron.eval_on_selector_all("#graph .current", "e => e.length") == 1
+    assert "Step 1: n" in neuron.inner_text("#panel")
+    assert page.errors == []

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import html
 import json
-import os
 import re
 import shutil
 
@@ -289,49 +288,27 @@ def test_missing_graphviz_says_how_to_install_it(monkeypatch):
 
 # ------------------------------------------------------------- in a browser
 
-BROWSER_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-CHROMIUM = "/usr/bin/chromium"
-
 
 @needs_dot
-def test_the_page_steps_through_the_pass_in_a_browser(tmp_path):
-    sync_api = pytest.importorskip("playwright.sync_api")
-    if not os.path.exists(CHROMIUM):
-        pytest.skip(f"Chromium is not installed (looked for {CHROMIUM})")
+def test_the_page_steps_through_the_pass_in_a_browser(tmp_path, open_page):
     loss, x = _diamond()
     explainer = mg.explain_backward(loss)
     path = explainer.save(tmp_path / "page.html")
     wanted = [s["node"] for s in _page_data(explainer.html)["steps"]]
 
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=BROWSER_ARGS)
-        try:
-            page = browser.new_page()
-            errors = []
-            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-            page.on("pageerror", lambda e: errors.append(str(e)))
-            page.goto(path.as_uri())
-            assert page.evaluate("window.backprop.steps") == len(wanted)
-            for k in [*range(len(wanted)), 1]:  # forwards, then back
-                page.evaluate(f"window.backprop.go({k})")
-                current = page.eval_on_selector_all("#graph .current", "e => e.map(n => n.id)")
-                assert current == [wanted[k]]
-                assert page.evaluate("window.backprop.step") == k
-            page.keyboard.press("ArrowRight")
-            assert page.evaluate("window.backprop.step") == 2
-            x_step = next(k for k, s in enumerate(explainer.steps) if s.node is x)
-            page.evaluate(f"window.backprop.go({x_step})")
-            assert "sum" in page.inner_text("#panel")  # x is used twice: the sum is shown
-            assert errors == []
-        finally:
-            browser.close()
+    page = open_page(path.as_uri())
+    assert page.evaluate("window.backprop.steps") == len(wanted)
+    for k in [*range(len(wanted)), 1]:  # forwards, then back
+        page.evaluate(f"window.backprop.go({k})")
+        current = page.eval_on_selector_all("#graph .current", "e => e.map(n => n.id)")
+        assert current == [wanted[k]]
+        assert page.evaluate("window.backprop.step") == k
+    page.keyboard.press("ArrowRight")
+    assert page.evaluate("window.backprop.step") == 2
+    x_step = next(k for k, s in enumerate(explainer.steps) if s.node is x)
+    page.evaluate(f"window.backprop.go({x_step})")
+    assert "sum" in page.inner_text("#panel")  # x is used twice: the sum is shown
+    assert page.errors == []
 
 
 @needs_dot

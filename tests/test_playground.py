@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import http.client
 import json
-import os
 import re
 import socket
 import subprocess
@@ -20,16 +19,6 @@ import minigrad as mg
 from minigrad import render
 from minigrad.playground import PRESETS, Settings, SettingsError, validate
 from minigrad.playground.run import Run, gradient_class
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 # ------------------------------------------------------------ settings
 
@@ -395,27 +384,11 @@ def test_another_address_only_after_a_warning(capfd):
 # ------------------------------------------------------------- browser
 
 
-@pytest.fixture(scope="module")
-def browser():
-    sync_api = pytest.importorskip("playwright.sync_api")
-    if not os.path.exists(CHROMIUM):
-        pytest.skip(f"Chromium is not installed ({CHROMIUM})")
-    with sync_api.sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
-
-
 @pytest.fixture
-def page(browser, playground):
-    page = browser.new_page(viewport={"width": 1280, "height": 900})
-    page.errors = []
-    page.on("console", lambda m: page.errors.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: page.errors.append(str(e)))
-    page.goto(playground.url)
+def page(open_page, playground):
+    page = open_page(playground.url, viewport={"width": 1280, "height": 900})
     page.wait_for_selector("#network .unit")
-    yield page
-    page.close()
+    return page
 
 
 def _steps(page) -> int:
