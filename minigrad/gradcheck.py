@@ -149,12 +149,7 @@ def gradcheck(
     checked = [i for i, x in enumerate(xs) if isinstance(x, Tensor) and x.requires_grad]
     if not checked:
         raise ValueError("gradcheck: no input is a Tensor with requires_grad=True")
-    for i in checked:
-        if not np.isfinite(xs[i].data).all():
-            raise ValueError(
-                f"gradcheck: input {i} contains NaN or infinity; finite differences "
-                "need finite inputs"
-            )
+    _check_finite("gradcheck", xs, checked)
     with float64_inputs(xs):
         out = fn(*xs)
         if not isinstance(out, Tensor):
@@ -178,6 +173,15 @@ def gradcheck(
     if worst is not None:
         raise GradcheckError(worst[1])
     return True
+
+
+def _check_finite(where: str, xs: list[Any], checked: list[int]) -> None:
+    for i in checked:
+        if not np.isfinite(xs[i].data).all():
+            raise ValueError(
+                f"{where}: input {i} contains NaN or infinity; finite differences "
+                "need finite inputs"
+            )
 
 
 def _worst(analytic, numeric, i, x, k, out_shape, atol, rtol) -> tuple[float, str] | None:
@@ -227,6 +231,7 @@ def gradgradcheck(
     checked = [i for i, x in enumerate(xs) if isinstance(x, Tensor) and x.requires_grad]
     if not checked:
         raise ValueError("gradgradcheck: no input is a Tensor with requires_grad=True")
+    _check_finite("gradgradcheck", xs, checked)
     with float64_inputs(xs), enable_grad():  # only to learn the output's shape
         out = fn(*xs)
     if not isinstance(out, Tensor):
@@ -263,4 +268,9 @@ def gradgradcheck(
         with enable_grad() if recording else no_grad():
             return concatenate(flat) if flat else Tensor(np.zeros(0))
 
-    return gradcheck(first_derivatives, xs + seeds, eps=eps, atol=atol, rtol=rtol)
+    try:
+        return gradcheck(first_derivatives, xs + seeds, eps=eps, atol=atol, rtol=rtol)
+    except GradcheckError as error:  # say which check failed: the second derivatives
+        raise GradcheckError(
+            f"gradgradcheck: second derivatives disagree with finite differences ({error})"
+        ) from None
