@@ -687,6 +687,33 @@ def log_softmax(x, axis):
     return shifted
 
 
+def _softmax_cross_entropy_grad(g, y, x, labels):
+    # d/dx mean_n(-log softmax(x_n)[label_n]) = (softmax(x) - one_hot(labels)) / N
+    p = call(softmax, x, axis=-1)
+    rows = np.arange(len(labels))
+    if type(p) is np.ndarray:  # the first-order pass: p is a new array, fix it in place
+        p[rows, labels] -= 1
+        p *= g / len(labels)
+        return p
+    one_hot = np.zeros(p.shape, p.dtype)  # on Tensors: the same, recorded
+    one_hot[rows, labels] = 1
+    return (p - one_hot) * (g / len(labels))
+
+
+# Cross-entropy of softmax(x) against class labels, fused into one node: one
+# forward (log_softmax, the labels' entries, their mean) and one VJP, where the
+# composition log_softmax, getitem, mean, neg would take four of each.
+@defop(
+    "softmax_cross_entropy",
+    _softmax_cross_entropy_grad,
+    rules=("d mean(-log softmax(x)[labels])/dx = (softmax(x) - one_hot(labels)) / N",),
+)
+def softmax_cross_entropy(x, labels):
+    """mean over the rows of -log softmax(x)[label] (labels: checked integer indices)"""
+    log_probs = log_softmax.forward(x, -1)
+    return log_probs[np.arange(len(labels)), labels].sum() / -len(labels)
+
+
 # ------------------------------------------------------------------- shapes
 
 
