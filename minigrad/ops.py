@@ -401,6 +401,8 @@ def _matmul_grad_a(g, y, a, b, transpose_b=False):
         return g[..., None] * b
     if a.ndim == 1:
         return (b @ g[..., None])[..., 0]
+    if b.ndim == 2:  # a view, where swapaxes is a function call
+        return g @ b.T
     return g @ array_namespace(b).swapaxes(b, -1, -2)
 
 
@@ -418,6 +420,8 @@ def _matmul_grad_b(g, y, a, b, transpose_b=False):
         return a[:, None] * g[..., None, :]
     if b.ndim == 1:
         return (array_namespace(a).swapaxes(a, -1, -2) @ g[..., None])[..., 0]
+    if a.ndim == 2:
+        return a.T @ g
     return array_namespace(a).swapaxes(a, -1, -2) @ g
 
 
