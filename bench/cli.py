@@ -362,6 +362,8 @@ def main(argv: list[str] | None = None) -> int:
         return 1 if failed else 0
     print()
     print("\n".join(table(rows)))
+    if failed:  # their rows are missing from the table: say so
+        print(f"\nFAILED cross-check (no timing shown): {', '.join(failed)}")
     if args.profile:
         profile(settings)
     return 1 if failed else 0

@@ -175,8 +175,13 @@ def steps(config: MLPConfig, contenders: list[str], seed: int = 0) -> dict[str, 
     losses = {name: [step() for _ in range(3)] for name, (step, _) in built.items()}
     final = {name: params() for name, (_, params) in built.items()}
     rtol = 1e-4 if config.dtype == np.float32 else 1e-9
+    # The step's arithmetic happens at the scale of the weights: a bias near zero
+    # (three small updates) carries the rounding error of sums over the batch of
+    # larger terms (mlp-large's float32 bias differs from PyTorch's by 1e-6 where
+    # it is itself 2e-4), so the parameters are compared at the model's scale.
+    scale = max(float(np.max(np.abs(p))) for p in final[NUMPY])
     for name in contenders:
         agree(losses[name], losses[NUMPY], rtol, f"{config.name}: {name}'s losses")
         for i, (a, b) in enumerate(zip(final[name], final[NUMPY], strict=True)):
-            agree(a, b, rtol, f"{config.name}: {name}'s parameter {i} after 3 steps")
+            agree(a, b, rtol, f"{config.name}: {name}'s parameter {i} after 3 steps", scale)
     return {name: step for name, (step, _) in built.items()}

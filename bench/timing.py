@@ -67,18 +67,19 @@ def race(contenders: list[Contender], rounds: int, sample_seconds: float) -> Rac
     return RaceResult(seconds, ratios)
 
 
-def agree(got, want, rtol: float, what: str) -> None:
+def agree(got, want, rtol: float, what: str, scale: float | None = None) -> None:
     """Raise ``AssertionError`` unless ``got`` matches ``want`` to ``rtol``.
 
-    The absolute tolerance scales with the values (``rtol`` times the largest
-    |want|): an element near zero in a float32 weight matrix carries the
-    rounding error of its larger neighbours, and a fixed atol fails as soon
-    as the BLAS kernel sums in another order.
+    The absolute tolerance scales with the values (``rtol`` times ``scale``,
+    by default the largest |want|): an element near zero in a float32 weight
+    matrix carries the rounding error of its larger neighbours, and a fixed
+    atol fails as soon as the BLAS kernel sums in another order.
     """
     got, want = np.asarray(got), np.asarray(want)
     if got.shape != want.shape:
         raise AssertionError(f"{what}: shape {got.shape}, the reference's {want.shape}")
-    scale = float(np.max(np.abs(want))) if want.size else 0.0
+    if scale is None:
+        scale = float(np.max(np.abs(want))) if want.size else 0.0
     if not np.allclose(got, want, rtol=rtol, atol=rtol * scale):
         worst = float(np.max(np.abs(got - want)))
         raise AssertionError(

@@ -194,9 +194,6 @@ def backward(
         if op is None:
             continue
         parents = node.parents
-        for parent in parents:  # version counters: an input changed since the forward pass
-            if parent._version > node._version:
-                raise _changed_in_place(node, parent)
         y = node.data
         # Unary and binary ops (nearly all of them) skip building a list.
         if create_graph:  # the VJPs get the tensors themselves, and are recorded
@@ -208,38 +205,41 @@ def backward(
         else:
             inputs = tuple([p.data for p in parents])
         params = node._params
-        i = 0
-        for parent in parents:
-            if parent.requires_grad and (needed is None or id(parent) in needed):
-                if op.arity is None:
-                    gi = op.vjps[0](g, y, *inputs, i=i, **params)
-                elif params:
-                    gi = op.vjps[i](g, y, *inputs, **params)
-                else:
-                    gi = op.vjps[i](g, y, *inputs)
-                x = inputs[i]
-                if gi.shape != x.shape:
-                    gi = unbroadcast(gi, x.shape)  # only where the op broadcast x
-                if gi.dtype is not x.dtype and gi.dtype != x.dtype:
-                    # Mixed-precision inputs: each gradient takes its input's dtype.
-                    gi = gi.astype(x.dtype)
-                if anomaly:
-                    check_finite(
-                        getattr(gi, "data", gi), f"gradient for input {i}", op.name, node._origin
-                    )
-                key = id(parent)
-                if key in grads:  # a parent used more than once: its gradients add up
-                    grads[key] = grads[key] + gi
-                else:
-                    grads[key] = gi
-                if recorder is not None:
-                    recorder.send(node, i, parent, gi)
-                left = pending[key] - 1
-                if left:
-                    pending[key] = left
-                else:
-                    ready.append(parent)  # every use has sent its gradient
-            i += 1
+        vjps = op.vjps
+        version = node._version
+        for i, parent in enumerate(parents):
+            if parent._version > version:  # an input changed since the forward pass
+                raise _changed_in_place(node, parent)
+            if not parent.requires_grad or (needed is not None and id(parent) not in needed):
+                continue
+            if op.arity is None:
+                gi = vjps[0](g, y, *inputs, i=i, **params)
+            elif params:
+                gi = vjps[i](g, y, *inputs, **params)
+            else:
+                gi = vjps[i](g, y, *inputs)
+            x = inputs[i]
+            if gi.shape != x.shape:
+                gi = unbroadcast(gi, x.shape)  # only where the op broadcast x
+            if gi.dtype is not x.dtype and gi.dtype != x.dtype:
+                # Mixed-precision inputs: each gradient takes its input's dtype.
+                gi = gi.astype(x.dtype)
+            if anomaly:
+                check_finite(
+                    getattr(gi, "data", gi), f"gradient for input {i}", op.name, node._origin
+                )
+            key = id(parent)
+            if key in grads:  # a parent used more than once: its gradients add up
+                grads[key] = grads[key] + gi
+            else:
+                grads[key] = gi
+            if recorder is not None:
+                recorder.send(node, i, parent, gi)
+            left = pending[key] - 1
+            if left:
+                pending[key] = left
+            else:
+                ready.append(parent)  # every use has sent its gradient
 
     if wrt is not None:  # mg.grad: return the gradients, write no .grad
         wanted = {id(t) for t in wrt}

@@ -401,6 +401,8 @@ def _matmul_grad_a(g, y, a, b, transpose_b=False):
         return g[..., None] * b
     if a.ndim == 1:
         return (b @ g[..., None])[..., 0]
+    if b.ndim == 2:  # a view, where swapaxes is a function call
+        return g @ b.T
     return g @ array_namespace(b).swapaxes(b, -1, -2)
 
 
@@ -418,6 +420,8 @@ def _matmul_grad_b(g, y, a, b, transpose_b=False):
         return a[:, None] * g[..., None, :]
     if b.ndim == 1:
         return (array_namespace(a).swapaxes(a, -1, -2) @ g[..., None])[..., 0]
+    if a.ndim == 2:
+        return a.T @ g
     return array_namespace(a).swapaxes(a, -1, -2) @ g
 
 
@@ -632,6 +636,8 @@ def _finite_max(x, axis):
     # The max along axis (kept), or 0 where it is infinite: subtracting it from x
     # leaves no e^x to overflow, and never makes inf - inf.
     m = x.max(axis=axis, keepdims=True)
+    if np.isfinite(m).all():  # the usual case, checked for half the cost of np.where
+        return m
     return np.where(np.isfinite(m), m, 0)
 
 
@@ -685,6 +691,33 @@ def log_softmax(x, axis):
     shifted = _minus(x, _finite_max(x, axis))  # x - m - log sum e^(x - m), as in logsumexp
     shifted -= np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
     return shifted
+
+
+def _softmax_cross_entropy_grad(g, y, x, labels):
+    # d/dx mean_n(-log softmax(x_n)[label_n]) = (softmax(x) - one_hot(labels)) / N
+    p = call(softmax, x, axis=-1)
+    rows = np.arange(len(labels))
+    if type(p) is np.ndarray:  # the first-order pass: p is a new array, fix it in place
+        p[rows, labels] -= 1
+        p *= g / len(labels)
+        return p
+    one_hot = np.zeros(p.shape, p.dtype)  # on Tensors: the same, recorded
+    one_hot[rows, labels] = 1
+    return (p - one_hot) * (g / len(labels))
+
+
+# Cross-entropy of softmax(x) against class labels, fused into one node: one
+# forward (log_softmax, the labels' entries, their mean) and one VJP, where the
+# composition log_softmax, getitem, mean, neg would take four of each.
+@defop(
+    "softmax_cross_entropy",
+    _softmax_cross_entropy_grad,
+    rules=("d mean(-log softmax(x)[labels])/dx = (softmax(x) - one_hot(labels)) / N",),
+)
+def softmax_cross_entropy(x, labels):
+    """mean over the rows of -log softmax(x)[label] (labels: checked integer indices)"""
+    log_probs = log_softmax.forward(x, -1)
+    return log_probs[np.arange(len(labels)), labels].sum() / -len(labels)
 
 
 # ------------------------------------------------------------------- shapes

@@ -172,6 +172,19 @@ CASES: dict[str, list[Case]] = {
         Case(lambda x: mg.log_softmax(x), ((3, 5),), lambda x: torch.log_softmax(x, -1)),
         Case(lambda x: mg.log_softmax(x, axis=1), ((2, 3, 4),), lambda x: torch.log_softmax(x, 1)),
     ],
+    "softmax_cross_entropy": [
+        Case(
+            lambda x, y=labels: mg.nn.functional.cross_entropy(x, y),
+            (shape,),
+            lambda x, y=labels: TF.cross_entropy(x, torch.tensor(y)),
+            id=label,
+        )
+        for labels, shape, label in [
+            (np.array([0, 3, 1]), (3, 4), "distinct"),
+            (np.array([2, 2, 0, 2, 2]), (5, 3), "repeated"),
+            (np.array([0]), (1, 1), "one-class"),
+        ]
+    ],
     "reshape": [
         Case(lambda x: x.reshape(4, 3), ((3, 4),), lambda x: x.reshape(4, 3)),
         Case(lambda x: x.flatten(), ((2, 3, 2),), lambda x: x.flatten()),

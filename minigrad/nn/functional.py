@@ -16,10 +16,10 @@ from typing import Any
 
 import numpy as np
 
-from .. import validation
+from .. import ops, validation
 from ..activations import relu, softplus
-from ..functions import log_softmax, where
-from ..tensor import ArrayLike, Tensor, as_tensor
+from ..functions import where
+from ..tensor import ArrayLike, Tensor, apply, as_tensor
 
 # ------------------------------------------------------------- checks
 
@@ -107,13 +107,13 @@ def binary_cross_entropy_with_logits(logits: ArrayLike, target: ArrayLike) -> Te
 def cross_entropy(logits: ArrayLike, labels: ArrayLike) -> Tensor:
     """-log softmax(logits)[label], averaged over the batch.
 
-    log_softmax subtracts the row maximum before exponentiating, so logits of
-    any size give finite losses and gradients (softmax - one_hot) / N.
+    One fused op (``softmax_cross_entropy``): log_softmax subtracts the row maximum
+    before exponentiating, so logits of any size give finite losses and
+    gradients (softmax - one_hot) / N.
     """
     logits = as_tensor(logits)
     y = _class_labels("cross_entropy", logits, labels)
-    log_probs = log_softmax(logits, axis=-1)
-    return -log_probs[np.arange(len(y)), y].mean()
+    return apply(ops.softmax_cross_entropy, logits, labels=y)
 
 
 @_overflow_to_inf
