@@ -226,6 +226,22 @@ def test_cross_entropy_with_logits_of_magnitude_1e4_is_exact_and_warns_of_nothin
     np.testing.assert_array_equal(logits.grad, [[0.0, 0.0, 0.0], [0.0, 0.5, -0.5]])
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_cross_entropy_is_one_fused_node_silent_at_the_ends_of_the_float_range(dtype):
+    big = float(np.finfo(dtype).max)  # big - (-big) is beyond the float range
+    logits = mg.Tensor(np.array([[big, -big, 0.0], [1.0, 2.0, 3.0]], dtype), requires_grad=True)
+    with no_overflow():
+        loss = F.cross_entropy(logits, [1, 2])
+        loss.backward()
+    # One node, whose op the graph names, straight from the logits.
+    assert loss.op == "softmax_cross_entropy" and loss.parents == (logits,)
+    assert loss.dtype == dtype and logits.grad.dtype == dtype
+    assert np.isinf(loss.item())  # row 0's label is infinitely far below its max
+    p = np.exp([1.0, 2.0, 3.0]) / np.exp([1.0, 2.0, 3.0]).sum()
+    expected = np.array([[1.0, -1.0, 0.0], [p[0], p[1], p[2] - 1]]) / 2
+    np.testing.assert_allclose(logits.grad, expected, rtol=1e-6 if dtype == np.float32 else 1e-12)
+
+
 # ----------------------------------------------------------------- dtypes
 
 
