@@ -346,8 +346,9 @@ function plotLine(ctx, xs, ys, colour, xmax, toY, pad, W) {
   ctx.stroke();
 }
 
-function drawCurves() {
-  const canvas = $("curves");
+// A cleared chart over the run's history, its axes drawn, steps along x.
+function startChart(id) {
+  const canvas = $(id);
   const ctx = canvas.getContext("2d");
   const W = canvas.width;
   const H = canvas.height;
@@ -357,6 +358,11 @@ function drawCurves() {
   const steps = h.map((p) => p[0]);
   const xmax = Math.max(1, steps[steps.length - 1] || 1);
   drawAxes(ctx, W, H, pad, `step ${xmax}`);
+  return { ctx, W, H, pad, h, steps, xmax };
+}
+
+function drawCurves() {
+  const { ctx, W, H, pad, h, steps, xmax } = startChart("curves");
   // loss on a log scale, left axis; accuracy 0..1, right axis
   const losses = h.map((p) => p[1]).filter((v) => v !== null && v > 0);
   const hi = Math.log10(Math.max(...losses, 1));
@@ -379,16 +385,7 @@ function drawCurves() {
 }
 
 function drawDeadShare() {
-  const canvas = $("deadshare");
-  const ctx = canvas.getContext("2d");
-  const W = canvas.width;
-  const H = canvas.height;
-  const pad = { l: 34, r: 30, t: 8, b: 18 };
-  ctx.clearRect(0, 0, W, H);
-  const h = page.history;
-  const steps = h.map((p) => p[0]);
-  const xmax = Math.max(1, steps[steps.length - 1] || 1);
-  drawAxes(ctx, W, H, pad, `step ${xmax}`);
+  const { ctx, W, H, pad, h, steps, xmax } = startChart("deadshare");
   ctx.fillStyle = "#555";
   ctx.textAlign = "right";
   ctx.fillText("100%", pad.l - 3, pad.t + 8);
