@@ -19,8 +19,6 @@ td, th { border: 1px solid #ccc; padding: .2em .6em; text-align: left; vertical-
 figure { margin: 1em 0 } figcaption { font-size: .9em; color: #555 }
 img { max-width: 100% } pre { overflow: auto; background: #f6f6f6; padding: .5em }
 nav li { margin: .2em 0 }
-figure.graph img { height: auto }
-figure.graph figcaption a { white-space: nowrap }
 """
 # Graph renders: the report's column is 62em (992 px); the smallest text in a render is
 # 9 pt (12 px). A render is shown at a scale that keeps that text at least 9 px high,
@@ -60,7 +58,8 @@ def _graph_figure(out: Path, filename: str, cap: str) -> str:
         note = f"click to open it on its own; hover {hover} there for its numbers"
     return (
         f"<figure class='graph'><a href='{src}' target='_blank'>"
-        f"<img src='{src}' alt='{cap}' width='{width * scale:.0f}' height='{height * scale:.0f}'>"
+        f"<img src='{src}' alt='{cap}' width='{width * scale:.0f}' "
+        f"height='{height * scale:.0f}' style='height: auto'>"
         f"</a><figcaption>{cap} <a href='{src}' target='_blank'>({note})</a></figcaption>"
         "</figure>"
     )
