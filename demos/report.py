@@ -64,13 +64,9 @@ SMALLEST_TEXT_PX = 12
 LEGIBLE_PX = 9
 
 
-def _svg_size(path: Path) -> tuple[float, float] | None:
+def _svg_size(text: str) -> tuple[float, float] | None:
     """Width and height of an SVG in CSS pixels (Graphviz writes them in pt)."""
-    try:
-        head = path.read_text(encoding="utf-8")[:2000]
-    except OSError:
-        return None
-    match = re.search(r'<svg width="([\d.]+)pt" height="([\d.]+)pt"', head)
+    match = re.search(r'<svg width="([\d.]+)pt" height="([\d.]+)pt"', text[:2000])
     if match is None:
         return None
     return float(match.group(1)) * 4 / 3, float(match.group(2)) * 4 / 3
@@ -79,7 +75,11 @@ def _svg_size(path: Path) -> tuple[float, float] | None:
 def _graph_figure(out: Path, filename: str, cap: str) -> str:
     """A graph render, legible or as an overview; either way a click opens it full size."""
     src = html.escape(filename)
-    size = _svg_size(out / filename)
+    try:
+        text = (out / filename).read_text(encoding="utf-8")
+    except OSError:
+        text = ""
+    size = _svg_size(text)
     if size is None:
         return f"<figure><img src='{src}' alt='{cap}'><figcaption>{cap}</figcaption></figure>"
     width, height = size
@@ -89,10 +89,12 @@ def _graph_figure(out: Path, filename: str, cap: str) -> str:
     if scale < legible:
         note = f"overview ({shown}); click it to open the full-size picture, {width:.0f} px wide"
     else:
-        note = "click to open it on its own; hover a unit cell there for its numbers"
+        hover = "a unit cell" if re.search(r'id="a_\w+_u0"', text) else "a node"
+        note = f"click to open it on its own; hover {hover} there for its numbers"
     return (
         f"<figure class='graph'><a href='{src}' target='_blank'>"
-        f"<img src='{src}' alt='{cap}' width='{width * scale:.0f}' height='{height * scale:.0f}'>"
+        f"<img src='{src}' alt='{cap}' width='{width * scale:.0f}' "
+        f"height='{height * scale:.0f}' style='height: auto'>"
         f"</a><figcaption>{cap} <a href='{src}' target='_blank'>({note})</a></figcaption>"
         "</figure>"
     )

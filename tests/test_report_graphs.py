@@ -23,6 +23,7 @@ def test_a_graph_that_fits_is_shown_at_full_size_and_links_to_itself(tmp_path):
     assert _shown_width(figure) == 800
     assert f"<a href='{name}' target='_blank'><img" in figure
     assert "overview" not in figure
+    assert "hover a node there" in figure  # no unit cells in this picture
 
 
 def test_a_tall_graph_is_scaled_down_only_while_its_text_stays_legible(tmp_path):
