@@ -16,6 +16,7 @@ from collections.abc import Callable
 
 import numpy as np
 
+from .mlp import torch_mlp
 from .timing import MINIGRAD, TORCH
 
 SIZES = (64, 256, 128, 10)
@@ -77,14 +78,7 @@ def torch_run(seed: int = 0) -> float:
     import torch
 
     (X, y, X_test, y_test), weights, orders = problem(seed)
-    layers: list[torch.nn.Module] = []
-    for w, b in zip(weights[::2], weights[1::2], strict=True):
-        linear = torch.nn.Linear(w.shape[1], w.shape[0], dtype=torch.float64)
-        with torch.no_grad():
-            linear.weight.copy_(torch.from_numpy(w))
-            linear.bias.copy_(torch.from_numpy(b))
-        layers += [linear, torch.nn.ReLU()]
-    model = torch.nn.Sequential(*layers[:-1])
+    model = torch_mlp(list(zip(weights[::2], weights[1::2], strict=True)))
     optimizer = torch.optim.Adam(model.parameters(), lr=LR)
     cross_entropy = torch.nn.functional.cross_entropy
     X, X_test = torch.from_numpy(X), torch.from_numpy(X_test)

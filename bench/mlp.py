@@ -135,7 +135,8 @@ def numpy_step(config: MLPConfig, x: np.ndarray, labels: np.ndarray, weights: We
 # ------------------------------------------------------------------- PyTorch
 
 
-def torch_step(config: MLPConfig, x: np.ndarray, labels: np.ndarray, weights: Weights):
+def torch_mlp(weights: Weights):
+    """``torch.nn.Sequential`` of Linear and ReLU layers holding copies of ``weights``."""
     import torch
 
     layers: list[torch.nn.Module] = []
@@ -145,7 +146,13 @@ def torch_step(config: MLPConfig, x: np.ndarray, labels: np.ndarray, weights: We
             linear.weight.copy_(torch.from_numpy(w))
             linear.bias.copy_(torch.from_numpy(b))
         layers += [linear, torch.nn.ReLU()]
-    model = torch.nn.Sequential(*layers[:-1])
+    return torch.nn.Sequential(*layers[:-1])
+
+
+def torch_step(config: MLPConfig, x: np.ndarray, labels: np.ndarray, weights: Weights):
+    import torch
+
+    model = torch_mlp(weights)
     optimizer = torch.optim.SGD(model.parameters(), lr=LR)
     cross_entropy = torch.nn.functional.cross_entropy
     inputs = torch.from_numpy(x)

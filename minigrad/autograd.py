@@ -102,6 +102,21 @@ def check_finite(array: np.ndarray, what: str, op: str, origin: str | None) -> N
         raise AnomalyError(f"{what} of op {op!r}{where} contains {bad}")
 
 
+def nodes_behind(root: Any, stop: set[int] | frozenset[int] = frozenset()) -> list[Any]:
+    """Every tensor behind ``root`` (itself included), not going past the ids in
+    ``stop``; in no particular order. Iterative, so a chain of any length is fine."""
+    seen = {id(root)}
+    found, todo = [], [root]
+    while todo:
+        node = todo.pop()
+        found.append(node)
+        for parent in node.parents:
+            if id(parent) not in seen and id(parent) not in stop:
+                seen.add(id(parent))
+                todo.append(parent)
+    return found
+
+
 def pending_uses(root: Any) -> dict[int, int]:
     """For each node that requires grad (by ``id``), how many times it is used
     as an input in the graph behind ``root``: the number of gradients it

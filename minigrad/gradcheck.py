@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from .autograd import enable_grad, is_grad_enabled, no_grad
+from .autograd import enable_grad, is_grad_enabled, no_grad, nodes_behind
 from .functions import concatenate
 from .tensor import Tensor
 
@@ -56,7 +56,7 @@ def float64_inputs(inputs: Sequence[Any]) -> Iterator[list[Tensor]]:
 def analytic_grads(out: Tensor, direction: np.ndarray, tensors: Sequence[Tensor]) -> list:
     """The gradients of ``sum(out * direction)`` for ``tensors``, by ``backward``,
     leaving the ``.grad`` of every tensor in the graph as it was."""
-    nodes = _graph(out)
+    nodes = nodes_behind(out)
     saved = [(node, node.grad) for node in nodes]
     try:
         for t in tensors:
@@ -67,18 +67,6 @@ def analytic_grads(out: Tensor, direction: np.ndarray, tensors: Sequence[Tensor]
     finally:
         for node, grad in saved:
             node.grad = grad
-
-
-def _graph(root: Tensor) -> list[Tensor]:
-    seen, todo, found = {id(root)}, [root], []
-    while todo:
-        node = todo.pop()
-        found.append(node)
-        for parent in node.parents:
-            if id(parent) not in seen:
-                seen.add(id(parent))
-                todo.append(parent)
-    return found
 
 
 def _as_list(inputs: Any) -> list[Any]:

@@ -31,6 +31,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from .. import validation
+from ..autograd import nodes_behind
 from ..tensor import Tensor, mark_changed
 
 # ------------------------------------------------------- the record of calls
@@ -158,33 +159,19 @@ class ModuleCallRecord:
         call's claim overwrites the claim of the calls around it.
         """
         calls = []
-        for node in _graph(root):
+        for node in nodes_behind(root):
             calls += [(len(c.scope), node, c) for c in self(node) if id(c.module) in names]
         calls.sort(key=lambda item: item[0])
         groups: dict[int, str] = {}
         for _, output, call in calls:
             name = names[id(call.module)]
             stop = set(call.input_ids)
-            for node in _graph(output, stop):
+            for node in nodes_behind(output, stop):
                 groups[id(node)] = name
         return groups
 
 
 module_calls = ModuleCallRecord()
-
-
-def _graph(root: Tensor, stop: set[int] | frozenset[int] = frozenset()) -> list[Tensor]:
-    """Every tensor behind ``root`` (itself included), not going past ``stop``."""
-    seen = {id(root)}
-    found, todo = [], [root]
-    while todo:
-        node = todo.pop()
-        found.append(node)
-        for parent in node.parents:
-            if id(parent) not in seen and id(parent) not in stop:
-                seen.add(id(parent))
-                todo.append(parent)
-    return found
 
 
 # --------------------------------------------------------------- the walk

@@ -6,6 +6,8 @@ const CLASS_COLOURS = ["#CC79A7", "#009E73", "#8C6D31"];
 const STATE_NAMES = { d: "dead", s: "saturated", f: "flowing" };
 const LOG_LOW = -8; // the gradient bars span 1e-8 .. 1e1 of the output's gradient
 const LOG_HIGH = 1;
+// Where 10^e sits along a gradient bar, from 0 (1e-8) to 1 (1e1).
+const logPosition = (e) => (e - LOG_LOW) / (LOG_HIGH - LOG_LOW);
 const MAX_POINTS = 2000; // curve points kept; older ones are thinned out
 
 const $ = (id) => document.getElementById(id);
@@ -182,7 +184,7 @@ function buildNetwork(layers) {
     for (let e = LOG_LOW; e <= LOG_HIGH; e += 2) {
       const tick = document.createElement("div");
       tick.className = "tick";
-      tick.style.left = `${(100 * (e - LOG_LOW)) / (LOG_HIGH - LOG_LOW)}%`;
+      tick.style.left = `${100 * logPosition(e)}%`;
       bar.querySelector(".track").append(tick);
     }
     row.append(name, strip, bar);
@@ -193,7 +195,7 @@ function buildNetwork(layers) {
   scale.innerHTML = '<div class="name">gradient scale</div><div class="scale"></div>';
   for (let e = LOG_LOW; e <= LOG_HIGH; e += 2) {
     const label = document.createElement("span");
-    label.style.left = `${(100 * (e - LOG_LOW)) / (LOG_HIGH - LOG_LOW)}%`;
+    label.style.left = `${100 * logPosition(e)}%`;
     label.textContent = e === 0 ? "1" : `1e${e}`;
     scale.querySelector(".scale").append(label);
   }
@@ -233,7 +235,7 @@ function updateNetwork(layers) {
       fill.style.width = "0";
       value.textContent = r === 0 ? "0: dead" : `- ${layer.grad_class}`;
     } else {
-      const x = (Math.log10(r) - LOG_LOW) / (LOG_HIGH - LOG_LOW);
+      const x = logPosition(Math.log10(r));
       fill.style.width = `${100 * Math.min(1, Math.max(0, x))}%`;
       const shown = r >= 0.01 ? r.toPrecision(2) : r.toExponential(1);
       value.textContent = `\u00d7 ${shown} ${layer.grad_class}`;
